@@ -1,0 +1,84 @@
+// sigkit/signal_set.hpp - a set of signals that wraps sigset_t.
+#pragma once
+
+#include <csignal>
+#include <cstddef>
+#include <initializer_list>
+#include <iterator>
+
+#include "sigkit/signum.hpp"
+
+namespace sigkit {
+
+/// A set of signals (Python: a `set` of `Signals`), a thin wrapper over `sigset_t`.
+/// Iteration yields the members as `signum` in ascending order.
+/// Thread safety: a value type. Signal safety: every member function except the
+/// throwing ones (constructor from a list, insert) is async-signal-safe.
+class signal_set {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = signum;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = signum;
+
+    iterator() = default;
+    signum operator*() const noexcept { return signum(signum::unchecked_t{}, n_); }
+    iterator& operator++() noexcept;
+    iterator operator++(int) noexcept {
+      iterator old = *this;
+      ++*this;
+      return old;
+    }
+    friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.n_ == b.n_; }
+
+   private:
+    friend class signal_set;
+    iterator(const signal_set* set, int n) noexcept : set_(set), n_(n) {}
+    const signal_set* set_ = nullptr;
+    int n_ = NSIG;
+  };
+
+  /// The empty set.
+  signal_set() noexcept;
+  /// {SIGINT, SIGTERM}. Errors: std::invalid_argument for a reserved number (32, 33).
+  signal_set(std::initializer_list<signum> signals);
+
+  /// Wraps a native set as it is. Signal safety: async-signal-safe.
+  static signal_set from_native(const sigset_t& native) noexcept;
+  /// Every signal that may be put in a set (the same as valid_signals()).
+  static signal_set filled() noexcept;
+  [[nodiscard]] const sigset_t& native() const noexcept { return set_; }
+
+  /// False for any number that is not in the set, including out-of-range numbers.
+  [[nodiscard]] bool contains(int signalnum) const noexcept;
+  /// Errors: std::invalid_argument for a number the OS reserves (glibc's 32 and 33).
+  void insert(signum s);
+  void erase(signum s) noexcept;
+  void clear() noexcept;
+  [[nodiscard]] std::size_t size() const noexcept;
+  [[nodiscard]] bool empty() const noexcept;
+
+  [[nodiscard]] iterator begin() const noexcept;
+  [[nodiscard]] iterator end() const noexcept { return {this, NSIG}; }
+
+  friend bool operator==(const signal_set& a, const signal_set& b) noexcept;
+  friend signal_set operator|(const signal_set& a, const signal_set& b) noexcept;
+  friend signal_set operator&(const signal_set& a, const signal_set& b) noexcept;
+  friend signal_set operator-(const signal_set& a, const signal_set& b) noexcept;
+  signal_set& operator|=(const signal_set& other) noexcept { return *this = *this | other; }
+  signal_set& operator&=(const signal_set& other) noexcept { return *this = *this & other; }
+  signal_set& operator-=(const signal_set& other) noexcept { return *this = *this - other; }
+
+ private:
+  int next_from(int n) const noexcept;  // first member >= n, or NSIG
+  sigset_t set_;
+};
+
+/// Every signal number the OS accepts in a set: 1..31 and SIGRTMIN..SIGRTMAX on glibc.
+/// Thread safety: safe. Signal safety: async-signal-safe.
+signal_set valid_signals() noexcept;
+
+}  // namespace sigkit

@@ -1,0 +1,51 @@
+// tests/support/test_support.hpp - helpers shared by sigkit's tests.
+#pragma once
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace sigkit_test {
+
+/// Forks; the child runs `body` under a watchdog (it _exits 98 after `timeout`) and _exits
+/// with body's return value (99 if body throws). Returns the raw waitpid status.
+int run_in_child(const std::function<int()>& body,
+                 std::chrono::seconds timeout = std::chrono::seconds(20));
+
+/// Human-readable description of a wait status ("exited 3", "killed by SIGINT").
+std::string describe_status(int status);
+
+/// A pipe whose ends are closed on destruction. `nonblocking` applies to both ends.
+struct pipe_pair {
+  explicit pipe_pair(bool nonblocking = true);
+  ~pipe_pair();
+  pipe_pair(const pipe_pair&) = delete;
+  pipe_pair& operator=(const pipe_pair&) = delete;
+  int read_end = -1;
+  int write_end = -1;
+};
+
+/// Reads everything available from a non-blocking fd.
+std::string drain_fd(int fd);
+
+/// Captures what the process writes to stderr (fd 2) between construction and text().
+class stderr_capture {
+ public:
+  stderr_capture();
+  ~stderr_capture();
+  stderr_capture(const stderr_capture&) = delete;
+  stderr_capture& operator=(const stderr_capture&) = delete;
+  /// Stops capturing (restores fd 2) and returns what was written.
+  std::string text();
+
+ private:
+  int saved_ = -1;
+  int file_ = -1;
+  bool done_ = false;
+  std::string text_;
+};
+
+}  // namespace sigkit_test
