@@ -19,11 +19,11 @@ int real_pidfd_open(pid_t pid, unsigned flags) {
 int real_fcntl_getfl(int fd) { return ::fcntl(fd, F_GETFL); }
 
 constexpr syscall_table real_table{
-    ::sigaction,          ::pthread_sigmask, ::sigpending,    ::sigwait,
-    ::sigwaitinfo,        ::sigtimedwait,    ::setitimer,     ::getitimer,
-    ::alarm,              ::raise,           ::pthread_kill,  real_pidfd_send_signal,
-    real_pidfd_open,      ::sigqueue,        ::fstat,         real_fcntl_getfl,
-    ::ppoll,              ::clock_nanosleep,
+    ::sigaction,     ::pthread_sigmask, ::sigpending,   ::sigwait,
+    ::sigwaitinfo,   ::sigtimedwait,    ::setitimer,    ::getitimer,
+    ::alarm,         ::raise,           ::pthread_kill, real_pidfd_send_signal,
+    real_pidfd_open, ::sigqueue,        ::fstat,        real_fcntl_getfl,
+    ::ppoll,         ::clock_nanosleep,
 };
 
 }  // namespace

@@ -39,11 +39,11 @@ class handler {
   /// Any callable taking (int signum), or only (const siginfo&): the latter is called once
   /// per delivery with that delivery's sender and payload.
   template <class F>
-    requires(!std::same_as<std::remove_cvref_t<F>, handler>) &&
-            (detail::int_callable<std::decay_t<F>> || detail::siginfo_callable<std::decay_t<F>>)
-  handler(F&& f)  // NOLINT(google-explicit-constructor,bugprone-forwarding-reference-overload)
+  requires(!std::same_as<std::remove_cvref_t<F>, handler>) &&
+      (detail::int_callable<std::decay_t<F>> || detail::siginfo_callable<std::decay_t<F>>)handler(
+          F&& f)  // NOLINT(google-explicit-constructor,bugprone-forwarding-reference-overload)
       : kind_(detail::int_callable<std::decay_t<F>> ? kind::plain : kind::info),
-        state_(std::make_shared<model<std::decay_t<F>>>(std::forward<F>(f))) {
+  state_(std::make_shared<model<std::decay_t<F>>>(std::forward<F>(f))) {
     using D = std::decay_t<F>;
     if constexpr (std::is_pointer_v<D> && std::is_function_v<std::remove_pointer_t<D>>) {
       identity_ = reinterpret_cast<std::uintptr_t>(f);  // NOLINT

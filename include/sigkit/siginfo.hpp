@@ -1,22 +1,22 @@
 // sigkit/siginfo.hpp - what the kernel says about one delivery.
 #pragma once
 
-#include <csignal>
 #include <sys/types.h>
+#include <csignal>
 
 namespace sigkit {
 
 /// One delivery of a signal (Python: `struct_siginfo`, plus the sigqueue payload).
 /// The si_* names are glibc macros, hence the unprefixed member names.
 struct siginfo {
-  int signo = 0;    ///< the signal number
-  int code = 0;     ///< SI_USER, SI_QUEUE, SI_KERNEL, SI_TKILL, CLD_EXITED, ...
-  int error = 0;    ///< si_errno
-  pid_t pid = 0;    ///< the sender's pid (kill, sigqueue, child signals)
-  uid_t uid = 0;    ///< the sender's real uid
-  int status = 0;   ///< exit value or signal (SIGCHLD)
-  long band = 0;    ///< band event (SIGPOLL); on Linux aliases the pid for kill()
-  sigval value{};   ///< the payload sent with sigqueue(3)
+  int signo = 0;   ///< the signal number
+  int code = 0;    ///< SI_USER, SI_QUEUE, SI_KERNEL, SI_TKILL, CLD_EXITED, ...
+  int error = 0;   ///< si_errno
+  pid_t pid = 0;   ///< the sender's pid (kill, sigqueue, child signals)
+  uid_t uid = 0;   ///< the sender's real uid
+  int status = 0;  ///< exit value or signal (SIGCHLD)
+  long band = 0;   ///< band event (SIGPOLL); on Linux aliases the pid for kill()
+  sigval value{};  ///< the payload sent with sigqueue(3)
 
   /// Copies the fields out of the kernel's record. Signal safety: async-signal-safe.
   static siginfo from_native(const siginfo_t& info) noexcept;
