@@ -46,7 +46,7 @@ class handler {
   state_(std::make_shared<model<std::decay_t<F>>>(std::forward<F>(f))) {
     using D = std::decay_t<F>;
     if constexpr (std::is_pointer_v<D> && std::is_function_v<std::remove_pointer_t<D>>) {
-      identity_ = reinterpret_cast<std::uintptr_t>(f);  // NOLINT
+      identity_ = reinterpret_cast<std::uintptr_t>(static_cast<D>(f));  // NOLINT
     } else {
       identity_ = reinterpret_cast<std::uintptr_t>(state_.get());  // NOLINT
     }

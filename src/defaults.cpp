@@ -1,0 +1,81 @@
+// defaults: default_int_handler, install_default_handlers, run_main, die_by_signal.
+#include "sigkit/defaults.hpp"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "detail/util.hpp"
+#include "sigkit/handler.hpp"
+
+namespace sigkit {
+namespace {
+
+bool at_default(int signo) {
+  struct sigaction current {};
+  return ::sigaction(signo, nullptr, &current) == 0 && (current.sa_flags & SA_SIGINFO) == 0 &&
+         current.sa_handler == SIG_DFL;
+}
+
+}  // namespace
+
+void default_int_handler(int /*signalnum*/) { throw keyboard_interrupt{}; }
+
+void install_default_handlers() {
+  detail::check_main_thread("install_default_handlers");
+  // As a Python interpreter does at start: EPIPE and EFBIG surface as errors, not deaths.
+  for (const int s : {SIGPIPE, SIGXFSZ}) {
+    if (at_default(s)) sigkit::signal(s, SIG_IGN);
+  }
+  // Only if SIGINT is at SIG_DFL: an inherited SIG_IGN (nohup, a shell's background job) or a
+  // foreign handler is left alone.
+  if (at_default(SIGINT)) sigkit::signal(SIGINT, &default_int_handler);
+}
+
+int run_main(std::function<int()> body) {
+  if (!body) throw std::invalid_argument("run_main needs a body to run");
+  detail::check_main_thread("run_main");
+  install_default_handlers();
+  try {
+    return body();
+  } catch (const keyboard_interrupt&) {
+    std::fputs("KeyboardInterrupt\n", stderr);
+    std::fflush(nullptr);
+    // End the process by SIGINT so that the parent sees WIFSIGNALED (a shell prints 130).
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    ::sigemptyset(&dfl.sa_mask);
+    ::sigaction(SIGINT, &dfl, nullptr);
+    sigset_t one;
+    ::sigemptyset(&one);
+    ::sigaddset(&one, SIGINT);
+    ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+    ::raise(SIGINT);
+    std::exit(128 + SIGINT);  // only if the process still lives
+  }
+}
+
+void die_by_signal(int signalnum) noexcept {
+  if (signalnum >= 1 && signalnum < NSIG) {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    ::sigemptyset(&dfl.sa_mask);
+    if (::sigaction(signalnum, &dfl, nullptr) == 0) {
+      // Like timeout(1): no core file for a signal relayed from someone else's death.
+      const rlimit no_core{0, 0};
+      ::setrlimit(RLIMIT_CORE, &no_core);
+      sigset_t one;
+      ::sigemptyset(&one);
+      ::sigaddset(&one, signalnum);
+      ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+      ::raise(signalnum);
+    }
+  }
+  ::_exit(128 + (signalnum & 0x7f));
+}
+
+}  // namespace sigkit

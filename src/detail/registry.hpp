@@ -1,0 +1,19 @@
+// src/detail/registry.hpp - the private owner of every sigaction sigkit makes, and of the
+// table of user handlers that the dispatcher reads. Normal context only.
+#pragma once
+
+#include "sigkit/handler.hpp"
+
+namespace sigkit::detail {
+
+/// The handler sigkit last installed for `signo` (none, SIG_DFL, SIG_IGN or a callable).
+/// Thread safety: safe (takes the registry lock). Never called in signal context.
+handler installed_handler(int signo);
+
+/// One-time process setup: pthread_atfork hooks and sigkit's internal wake eventfd.
+void ensure_initialized();
+
+/// Increments on every fork() in the child; used to invalidate per-thread caches.
+unsigned fork_generation() noexcept;
+
+}  // namespace sigkit::detail

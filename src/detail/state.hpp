@@ -1,0 +1,85 @@
+// src/detail/state.hpp - the state shared by the OS-level handler (signal_context.cpp) and the
+// normal-context dispatcher. Everything declared here is a namespace-scope constinit lock-free
+// atomic (or a queue cell guarded by one), defined in signal_context.cpp.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace sigkit::detail {
+
+/// What the OS-level handler records for a signal.
+enum class record_mode : std::uint8_t {
+  flag = 0,     ///< only the per-signal flag (an (int) handler, or none at all)
+  siginfo = 1,  ///< the flag and the full siginfo, one queue record per delivery
+};
+
+/// One delivery, as recorded in signal context. `seq` orders the cell in the bounded MPSC
+/// queue (Vyukov): it is stored relative to the cell index so that a zero-initialised queue
+/// is an empty one, which keeps the whole queue constinit.
+struct delivery_record {
+  std::atomic<std::uint64_t> seq;
+  int signo;
+  int code;
+  int error;
+  pid_t pid;
+  uid_t uid;
+  int status;
+  long band;
+  sigval value;
+};
+
+inline constexpr std::size_t kQueueCapacity = 4096;  // a power of two
+/// Back-pressure starts when fewer than this many cells are free: the receiving thread
+/// returns from the handler with the signal blocked, so the kernel keeps further instances.
+/// The reserve absorbs deliveries already on their way in other threads and nested handlers.
+inline constexpr std::size_t kQueueReserve = 256;
+
+extern std::atomic<std::uint8_t> handler_mode[NSIG];  // record_mode per signal
+extern std::atomic<bool> tripped[NSIG];               // delivered since the last scan
+extern std::atomic<std::uint64_t> dropped[NSIG];      // deliveries a siginfo handler never gets
+extern std::atomic<bool> throttled_main[NSIG];        // blocked by back-pressure in main thread
+extern std::atomic<bool> throttled_other[NSIG];       // ... in another thread
+extern delivery_record queue[kQueueCapacity];
+extern std::atomic<std::uint64_t> queue_head;  // next position producers claim
+extern std::atomic<std::uint64_t> queue_tail;  // next position the dispatcher consumes
+
+/// The user's wakeup fd, packed so the handler reads fd and flags in one load:
+/// bits 0..31 the fd (as uint32; 0xffffffff = none), bit 32 warn_on_full_buffer,
+/// bit 33 the fd is an eventfd (gets an 8-byte counter increment instead of one byte).
+extern std::atomic<std::uint64_t> wakeup_word;
+inline constexpr std::uint64_t kWakeupNone = 0xffffffffULL;
+inline constexpr std::uint64_t kWakeupWarn = 1ULL << 32;
+inline constexpr std::uint64_t kWakeupEventfd = 1ULL << 33;
+
+/// Failed wakeup writes, reported from normal context: how many, and the last fd and errno.
+extern std::atomic<std::uint64_t> wakeup_error_count;
+extern std::atomic<int> wakeup_error_fd;
+extern std::atomic<int> wakeup_error_errno;
+
+/// sigkit's own eventfd that wakes the main thread's pause()/sleep() (-1: none yet), and the
+/// pthread_t of the thread blocked on it (0: nobody waits).
+extern std::atomic<int> internal_wake_fd;
+extern std::atomic<unsigned long> waiting_thread;
+
+/// The OS-level handler sigkit installs for every signal with a callable handler.
+extern "C" void sigkit_os_handler(int signo, siginfo_t* info, void* context);
+
+/// Queue access for the dispatcher (normal context, main thread only). Returns false when
+/// the next cell is empty or not yet published.
+bool queue_pop(delivery_record& out) noexcept;
+
+/// Resets every piece of signal-context state to "nothing pending" (fork child).
+void reset_signal_context_state() noexcept;
+
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic<std::uint8_t>::is_always_lock_free);
+static_assert(std::atomic<bool>::is_always_lock_free);
+static_assert(std::atomic<int>::is_always_lock_free);
+static_assert(std::atomic<unsigned long>::is_always_lock_free);
+
+}  // namespace sigkit::detail

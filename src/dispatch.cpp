@@ -1,0 +1,217 @@
+// dispatch: runs deferred handlers at checkpoints (normal context, main thread), and the
+// checkpoints that block: pause() and sleep().
+#include "sigkit/dispatch.hpp"
+
+#include <poll.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+
+#include "detail/registry.hpp"
+#include "detail/state.hpp"
+#include "detail/syscalls.hpp"
+#include "detail/util.hpp"
+#include "sigkit/handler.hpp"
+#include "sigkit/siginfo.hpp"
+
+namespace sigkit {
+namespace detail {
+namespace {
+
+// Deliveries taken out of the lock-free queue and not yet handed to their handler, per
+// signal, in arrival order. Main thread only.
+std::array<std::deque<siginfo>, NSIG> backlog;
+
+constexpr std::uint64_t kMaxReportedWakeupErrors = 20;
+
+void report_wakeup_errors() {
+  const std::uint64_t count = wakeup_error_count.exchange(0, std::memory_order_acquire);
+  if (count == 0) return;
+  const int fd = wakeup_error_fd.load(std::memory_order_relaxed);
+  const int err = wakeup_error_errno.load(std::memory_order_relaxed);
+  const std::uint64_t shown = std::min(count, kMaxReportedWakeupErrors);
+  for (std::uint64_t i = 0; i < shown; ++i) {
+    std::fprintf(stderr, "sigkit: cannot write to the signal wakeup fd %d: %s\n", fd,
+                 std::strerror(err));
+  }
+  if (count > shown) {
+    std::fprintf(stderr, "sigkit: %" PRIu64 " more failed writes to the signal wakeup fd %d\n",
+                 count - shown, fd);
+  }
+}
+
+void drain_queue() {
+  delivery_record record{};
+  while (queue_pop(record)) {
+    siginfo info;
+    info.signo = record.signo;
+    info.code = record.code;
+    info.error = record.error;
+    info.pid = record.pid;
+    info.uid = record.uid;
+    info.status = record.status;
+    info.band = record.band;
+    info.value = record.value;
+    backlog[static_cast<std::size_t>(record.signo)].push_back(info);
+  }
+}
+
+// Undo back-pressure in the main thread now that the queue has room: the kernel then hands
+// over the instances it kept.
+void release_backpressure() {
+  for (int s = 1; s < NSIG; ++s) {
+    if (throttled_main[s].exchange(false, std::memory_order_acq_rel)) {
+      sigset_t one;
+      ::sigemptyset(&one);
+      ::sigaddset(&one, s);
+      ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+    }
+  }
+}
+
+void count_dropped(int s, std::deque<siginfo>& records) {
+  if (records.empty()) return;
+  dropped[s].fetch_add(records.size(), std::memory_order_relaxed);
+  records.clear();
+}
+
+// Runs the handler of signal s for what is pending. Throws what the handler throws.
+void dispatch_one(int s, bool was_tripped) {
+  auto& records = backlog[static_cast<std::size_t>(s)];
+  const handler h = installed_handler(s);
+  if (h.takes_siginfo()) {
+    while (!records.empty()) {
+      const siginfo info = records.front();
+      records.pop_front();
+      h(info);  // if it throws, the rest stay in the backlog for the next checkpoint
+    }
+    return;  // tripped without a record: the delivery was dropped (and counted) on overflow
+  }
+  count_dropped(s, records);  // recorded for a siginfo handler that has since been replaced
+  if (h.is_callable()) {
+    siginfo info;
+    info.signo = s;
+    h(info);
+  } else if (was_tripped) {
+    std::fprintf(stderr, "sigkit: signal %d ignored due to race condition\n", s);
+  }
+}
+
+}  // namespace
+
+void reset_dispatcher_after_fork() {
+  for (auto& records : backlog) records.clear();
+}
+
+void run_pending_handlers() {
+  if (!is_main_thread()) return;
+  // Clear the global flag before scanning: a delivery from now on raises it again.
+  signals_pending.store(false, std::memory_order_seq_cst);
+  report_wakeup_errors();
+  drain_queue();
+  release_backpressure();
+  for (int s = 1; s < NSIG; ++s) {
+    const bool was_tripped = tripped[s].exchange(false, std::memory_order_acq_rel);
+    if (!was_tripped && backlog[static_cast<std::size_t>(s)].empty()) continue;
+    try {
+      dispatch_one(s, was_tripped);
+    } catch (...) {
+      // Signals not yet handled stay pending for the next checkpoint (Python).
+      signals_pending.store(true, std::memory_order_seq_cst);
+      throw;
+    }
+  }
+}
+
+namespace {
+
+enum class wake { woken, interrupted, timed_out };
+
+// Blocks on sigkit's wake eventfd, which the OS-level handler writes whenever this thread
+// waits; so a delivery to any thread, or one that lands between the caller's last check and
+// the block, wakes it at once (API.md 11).
+wake wait_for_wake(const timespec* timeout) {
+  const int fd = internal_wake_fd.load(std::memory_order_acquire);
+  waiting_thread.store(static_cast<unsigned long>(::pthread_self()), std::memory_order_seq_cst);
+  if (signals_pending.load(std::memory_order_seq_cst)) {
+    waiting_thread.store(0, std::memory_order_seq_cst);
+    return wake::woken;
+  }
+  pollfd p{fd, POLLIN, 0};
+  const int r = sys.ppoll(&p, 1, timeout, nullptr);
+  const int err = errno;
+  waiting_thread.store(0, std::memory_order_seq_cst);
+  if (r > 0) {
+    std::uint64_t count = 0;
+    static_cast<void>(::read(fd, &count, sizeof count));
+    return wake::woken;
+  }
+  if (r == 0) return wake::timed_out;
+  if (err == EINTR) return wake::interrupted;
+  throw_error(err, "cannot wait for a signal");
+}
+
+}  // namespace
+}  // namespace detail
+
+void pause() {
+  if (!detail::is_main_thread()) {
+    ::pause();  // returns once a handler has run in this thread
+    return;
+  }
+  detail::ensure_initialized();
+  if (detail::signals_pending.load(std::memory_order_seq_cst)) {
+    detail::run_pending_handlers();
+    return;
+  }
+  for (;;) {
+    const detail::wake w = detail::wait_for_wake(nullptr);
+    if (w == detail::wake::interrupted || detail::signals_pending.load()) {
+      check_signals();
+      return;
+    }
+    // Woken by a stale count with nothing pending: wait again.
+  }
+}
+
+void sleep(std::chrono::duration<double> duration) {
+  detail::check_wait_duration(duration.count(), "sleep duration");
+  const timespec deadline =
+      detail::add_timespec(detail::monotonic_now(), detail::ceil_timespec(duration.count()));
+  if (!detail::is_main_thread()) {
+    // Other threads sleep the whole duration and run no handlers.
+    while (detail::sys.clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) ==
+           EINTR) {
+    }
+    return;
+  }
+  detail::ensure_initialized();
+  check_signals();
+  for (;;) {
+    timespec remaining{};
+    if (!detail::remaining_until(deadline, remaining) ||
+        (remaining.tv_sec == 0 && remaining.tv_nsec == 0)) {
+      return;
+    }
+    if (detail::wait_for_wake(&remaining) == detail::wake::timed_out) return;
+    check_signals();
+  }
+}
+
+std::uint64_t dropped_deliveries(int signalnum) {
+  detail::check_signal_range(signalnum);
+  return detail::dropped[signalnum].load(std::memory_order_relaxed);
+}
+
+std::size_t siginfo_queue_capacity() noexcept {
+  return detail::kQueueCapacity - detail::kQueueReserve;
+}
+
+}  // namespace sigkit

@@ -1,0 +1,223 @@
+// registry: the private owner of all sigaction state (signal, getsignal, siginterrupt,
+// scoped_handler), process setup and fork handling.
+#include "detail/registry.hpp"
+
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "detail/state.hpp"
+#include "detail/syscalls.hpp"
+#include "detail/util.hpp"
+#include "sigkit/dispatch.hpp"
+#include "sigkit/handler.hpp"
+#include "sigkit/mask.hpp"
+
+namespace sigkit {
+namespace detail {
+void reset_dispatcher_after_fork();  // dispatch.cpp
+namespace {
+
+std::mutex registry_mutex;
+std::array<handler, NSIG> user_handlers;  // guarded by registry_mutex
+std::atomic<unsigned> generation{0};
+std::once_flag init_once;
+
+thread_local sigset_t mask_before_fork;
+
+void before_fork() noexcept {
+  sigset_t all;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, &mask_before_fork);
+}
+
+void after_fork_in_parent() noexcept { ::pthread_sigmask(SIG_SETMASK, &mask_before_fork, nullptr); }
+
+void after_fork_in_child() noexcept {
+  // The forking thread is the child's only (and main) thread. Nothing delivered to the
+  // parent before the fork may run here (API.md 9): forget it, and take a wake fd of our own.
+  generation.fetch_add(1, std::memory_order_relaxed);
+  reset_signal_context_state();
+  reset_dispatcher_after_fork();
+  const int old_fd = internal_wake_fd.load(std::memory_order_relaxed);
+  const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  internal_wake_fd.store(fd, std::memory_order_release);
+  if (old_fd >= 0) ::close(old_fd);
+  ::pthread_sigmask(SIG_SETMASK, &mask_before_fork, nullptr);
+}
+
+bool is_ours(const struct sigaction& sa) noexcept {
+  return (sa.sa_flags & SA_SIGINFO) != 0 && sa.sa_sigaction == &sigkit_os_handler;
+}
+
+handler from_os(const struct sigaction& sa) {
+  if ((sa.sa_flags & SA_SIGINFO) == 0) {
+    if (sa.sa_handler == SIG_DFL) return handler(SIG_DFL);
+    if (sa.sa_handler == SIG_IGN) return handler(SIG_IGN);
+  }
+  return {};
+}
+
+// Blocks every signal in the calling thread while the registry changes, so no delivery in
+// this thread sees a half-made change (libuv, Asio).
+class block_all {
+ public:
+  block_all() noexcept {
+    sigset_t all;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &old_);
+  }
+  ~block_all() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  block_all(const block_all&) = delete;
+  block_all& operator=(const block_all&) = delete;
+
+ private:
+  sigset_t old_{};
+};
+
+std::string describe(int signo) { return describe_signal(signo); }
+
+}  // namespace
+
+bool is_main_thread() noexcept {
+  thread_local unsigned cached_generation = ~0U;
+  thread_local bool cached = false;
+  const unsigned g = generation.load(std::memory_order_relaxed);
+  if (cached_generation != g) {
+    cached = ::syscall(SYS_gettid) == ::getpid();
+    cached_generation = g;
+  }
+  return cached;
+}
+
+unsigned fork_generation() noexcept { return generation.load(std::memory_order_relaxed); }
+
+void ensure_initialized() {
+  std::call_once(init_once, [] {
+    if (::pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child) != 0) {
+      throw std::runtime_error("sigkit: pthread_atfork failed");
+    }
+    const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0) throw_error(errno, "cannot create sigkit's wake eventfd");
+    internal_wake_fd.store(fd, std::memory_order_release);
+  });
+}
+
+handler installed_handler(int signo) {
+  const std::lock_guard lock(registry_mutex);
+  return user_handlers[static_cast<std::size_t>(signo)];
+}
+
+}  // namespace detail
+
+handler signal(int signalnum, handler h) {
+  detail::check_signal_range(signalnum);
+  if (h.empty()) {
+    throw std::invalid_argument("cannot install an empty handler for " +
+                                detail::describe(signalnum));
+  }
+  detail::check_main_thread("signal");
+  check_signals();  // pending handlers run before anything changes (bpo-30057)
+  detail::ensure_initialized();
+
+  handler previous = getsignal(signalnum);
+  struct sigaction sa {};
+  ::sigemptyset(&sa.sa_mask);
+  if (h.is_callable()) {
+    sa.sa_sigaction = &detail::sigkit_os_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;  // no SA_RESTART: interruptible, as in Python
+  } else {
+    sa.sa_handler = h.is_default() ? SIG_DFL : SIG_IGN;
+  }
+  const auto index = static_cast<std::size_t>(signalnum);
+  const auto mode = static_cast<std::uint8_t>(h.takes_siginfo() ? detail::record_mode::siginfo
+                                                                : detail::record_mode::flag);
+  {
+    const detail::block_all blocked;
+    const std::lock_guard lock(detail::registry_mutex);
+    handler old_entry = detail::user_handlers[index];
+    const std::uint8_t old_mode = detail::handler_mode[index].load(std::memory_order_relaxed);
+    // Publish what the OS-level handler reads before the OS can call it.
+    if (h.is_callable()) detail::handler_mode[index].store(mode, std::memory_order_release);
+    detail::user_handlers[index] = h;
+    if (detail::sys.sigaction(signalnum, &sa, nullptr) != 0) {
+      const int err = errno;
+      detail::user_handlers[index] = std::move(old_entry);
+      detail::handler_mode[index].store(old_mode, std::memory_order_release);
+      detail::throw_error(err, "cannot install handler for " + detail::describe(signalnum));
+    }
+    if (!h.is_callable()) {
+      detail::handler_mode[index].store(static_cast<std::uint8_t>(detail::record_mode::flag),
+                                        std::memory_order_release);
+    }
+  }
+  return previous;
+}
+
+handler getsignal(int signalnum) {
+  detail::check_signal_range(signalnum);
+  struct sigaction current {};
+  if (detail::sys.sigaction(signalnum, nullptr, &current) != 0) return {};  // 32, 33
+  if (detail::is_ours(current)) {
+    handler h = detail::installed_handler(signalnum);
+    return h.is_callable() ? h : handler{};
+  }
+  return detail::from_os(current);
+}
+
+void siginterrupt(int signalnum, bool flag) {
+  detail::check_signal_range(signalnum);
+  struct sigaction sa {};
+  if (detail::sys.sigaction(signalnum, nullptr, &sa) != 0) {
+    detail::throw_error(errno, "cannot read the disposition of " + detail::describe(signalnum));
+  }
+  if (flag) {
+    sa.sa_flags &= ~SA_RESTART;
+  } else {
+    sa.sa_flags |= SA_RESTART;
+  }
+  if (detail::sys.sigaction(signalnum, &sa, nullptr) != 0) {
+    detail::throw_error(errno, "cannot change SA_RESTART for " + detail::describe(signalnum));
+  }
+}
+
+scoped_handler::scoped_handler(int signalnum, handler h) : signalnum_(signalnum) {
+  detail::check_signal_range(signalnum);
+  if (h.empty()) {
+    throw std::invalid_argument("cannot install an empty handler for " +
+                                detail::describe(signalnum));
+  }
+  detail::check_main_thread("scoped_handler");
+  if (detail::sys.sigaction(signalnum, nullptr, &previous_) != 0) {
+    detail::throw_error(errno, "cannot install handler for " + detail::describe(signalnum));
+  }
+  previous_handler_ = detail::installed_handler(signalnum);
+  sigkit::signal(signalnum, std::move(h));
+}
+
+scoped_handler::~scoped_handler() {
+  const auto index = static_cast<std::size_t>(signalnum_);
+  const detail::block_all blocked;
+  const std::lock_guard lock(detail::registry_mutex);
+  if (detail::is_ours(previous_)) {
+    detail::handler_mode[index].store(
+        static_cast<std::uint8_t>(previous_handler_.takes_siginfo() ? detail::record_mode::siginfo
+                                                                    : detail::record_mode::flag),
+        std::memory_order_release);
+  }
+  detail::user_handlers[index] = previous_handler_;
+  ::sigaction(signalnum_, &previous_, nullptr);  // the exact previous action, flags and mask
+  if (!detail::is_ours(previous_)) {
+    detail::handler_mode[index].store(static_cast<std::uint8_t>(detail::record_mode::flag),
+                                      std::memory_order_release);
+  }
+}
+
+}  // namespace sigkit

@@ -1,0 +1,230 @@
+// signal_context.cpp - the ONE translation unit whose code runs inside the OS signal handler.
+//
+// Everything in this file runs in signal context (except queue_pop and the fork reset, which
+// are marked). Rules: only lock-free atomics and async-signal-safe system calls (write,
+// sigaction, getpid, gettid, sigaddset); errno saved and restored; no allocation, no locks,
+// no exceptions, no logging. Failures are recorded in atomics and reported later from
+// normal context.
+//
+// Order of a delivery (CPython's, bpo-30038): record (queue cell, per-signal flag), then the
+// global "something pending" flag, then wake the main thread's pause()/sleep(), then write
+// the wakeup byte.
+#include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "detail/state.hpp"
+#include "sigkit/dispatch.hpp"
+
+namespace sigkit {
+namespace detail {
+
+constinit std::atomic<bool> signals_pending{false};
+
+constinit std::atomic<std::uint8_t> handler_mode[NSIG]{};
+constinit std::atomic<bool> tripped[NSIG]{};
+constinit std::atomic<std::uint64_t> dropped[NSIG]{};
+constinit std::atomic<bool> throttled_main[NSIG]{};
+constinit std::atomic<bool> throttled_other[NSIG]{};
+constinit delivery_record queue[kQueueCapacity]{};
+constinit std::atomic<std::uint64_t> queue_head{0};
+constinit std::atomic<std::uint64_t> queue_tail{0};
+
+constinit std::atomic<std::uint64_t> wakeup_word{kWakeupNone};
+constinit std::atomic<std::uint64_t> wakeup_error_count{0};
+constinit std::atomic<int> wakeup_error_fd{-1};
+constinit std::atomic<int> wakeup_error_errno{0};
+
+constinit std::atomic<int> internal_wake_fd{-1};
+constinit std::atomic<unsigned long> waiting_thread{0};
+
+namespace {
+
+constexpr std::uint64_t kQueueMask = kQueueCapacity - 1;
+
+// A cell's sequence number, stored relative to its index (see delivery_record).
+std::uint64_t load_seq(const delivery_record& cell, std::uint64_t index) noexcept {
+  return cell.seq.load(std::memory_order_acquire) + index;
+}
+void store_seq(delivery_record& cell, std::uint64_t index, std::uint64_t seq) noexcept {
+  cell.seq.store(seq - index, std::memory_order_release);
+}
+
+// Claims a cell and publishes the delivery. Returns the number of cells in use after it, or
+// 0 if the queue was full. Lock-free and safe against nested handlers: a producer interrupted
+// between claim and publish only delays the consumer, which stops at the unpublished cell and
+// resumes at the next checkpoint (the interrupted producer raises signals_pending again).
+std::uint64_t queue_push(int signo, const siginfo_t* info) noexcept {
+  std::uint64_t pos = queue_head.load(std::memory_order_relaxed);
+  delivery_record* cell = nullptr;
+  for (;;) {
+    cell = &queue[pos & kQueueMask];
+    const std::uint64_t seq = load_seq(*cell, pos & kQueueMask);
+    const auto diff = static_cast<std::int64_t>(seq - pos);
+    if (diff == 0) {
+      if (queue_head.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
+    } else if (diff < 0) {
+      return 0;  // full
+    } else {
+      pos = queue_head.load(std::memory_order_relaxed);
+    }
+  }
+  cell->signo = signo;
+  if (info != nullptr) {
+    cell->code = info->si_code;
+    cell->error = info->si_errno;
+    cell->pid = info->si_pid;
+    cell->uid = info->si_uid;
+    cell->status = info->si_status;
+    cell->band = info->si_band;
+    cell->value = info->si_value;
+  } else {
+    cell->code = 0;
+    cell->error = 0;
+    cell->pid = 0;
+    cell->uid = 0;
+    cell->status = 0;
+    cell->band = 0;
+    cell->value = sigval{};
+  }
+  store_seq(*cell, pos & kQueueMask, pos + 1);
+  return pos + 1 - queue_tail.load(std::memory_order_acquire);
+}
+
+bool is_cpu_fault(int signo, const siginfo_t* info) noexcept {
+  return (signo == SIGSEGV || signo == SIGBUS || signo == SIGFPE || signo == SIGILL) &&
+         info != nullptr && info->si_code > 0;
+}
+
+void record_wakeup_error(int fd, int err) noexcept {
+  wakeup_error_fd.store(fd, std::memory_order_relaxed);
+  wakeup_error_errno.store(err, std::memory_order_relaxed);
+  wakeup_error_count.fetch_add(1, std::memory_order_release);
+  signals_pending.store(true, std::memory_order_seq_cst);
+}
+
+// write(2) that retries on EINTR; returns 0 or the errno.
+int write_all(int fd, const void* data, std::size_t size) noexcept {
+  for (;;) {
+    if (::write(fd, data, size) >= 0) return 0;
+    if (errno != EINTR) return errno;
+  }
+}
+
+void write_wakeup_byte(int signo) noexcept {
+  const std::uint64_t word = wakeup_word.load(std::memory_order_acquire);
+  if ((word & kWakeupNone) == kWakeupNone) return;
+  const int fd = static_cast<int>(static_cast<std::uint32_t>(word & kWakeupNone));
+  int err = 0;
+  if ((word & kWakeupEventfd) != 0) {
+    const std::uint64_t one = 1;
+    err = write_all(fd, &one, sizeof one);
+  } else {
+    const auto byte = static_cast<unsigned char>(signo);
+    err = write_all(fd, &byte, 1);
+  }
+  if (err == 0) return;
+  if (err == EAGAIN || err == EWOULDBLOCK) {
+    if ((word & kWakeupWarn) != 0) record_wakeup_error(fd, err);
+    return;
+  }
+  record_wakeup_error(fd, err);
+}
+
+void wake_waiting_thread() noexcept {
+  if (waiting_thread.load(std::memory_order_seq_cst) == 0) return;
+  const int fd = internal_wake_fd.load(std::memory_order_acquire);
+  if (fd < 0) return;
+  const std::uint64_t one = 1;
+  static_cast<void>(write_all(fd, &one, sizeof one));  // EAGAIN: already readable
+}
+
+// Back-pressure: return from the handler with `signo` blocked in the interrupted thread, so
+// the kernel keeps further instances queued until the dispatcher has made room.
+void throttle(int signo, void* context) noexcept {
+  auto* uc = static_cast<ucontext_t*>(context);
+  if (uc == nullptr) return;
+  ::sigaddset(&uc->uc_sigmask, signo);
+  const bool in_main = ::syscall(SYS_gettid) == ::getpid();
+  (in_main ? throttled_main : throttled_other)[signo].store(true, std::memory_order_release);
+}
+
+}  // namespace
+
+// ---- normal context (main thread): the consumer side of the queue -----------------------
+bool queue_pop(delivery_record& out) noexcept {
+  const std::uint64_t pos = queue_tail.load(std::memory_order_relaxed);
+  delivery_record& cell = queue[pos & kQueueMask];
+  if (load_seq(cell, pos & kQueueMask) != pos + 1) return false;
+  out.signo = cell.signo;
+  out.code = cell.code;
+  out.error = cell.error;
+  out.pid = cell.pid;
+  out.uid = cell.uid;
+  out.status = cell.status;
+  out.band = cell.band;
+  out.value = cell.value;
+  store_seq(cell, pos & kQueueMask, pos + kQueueCapacity);
+  queue_tail.store(pos + 1, std::memory_order_release);
+  return true;
+}
+
+// ---- normal context (fork child, single-threaded): forget the parent's deliveries -------
+void reset_signal_context_state() noexcept {
+  for (int s = 0; s < NSIG; ++s) {
+    tripped[s].store(false, std::memory_order_relaxed);
+    dropped[s].store(0, std::memory_order_relaxed);
+    throttled_main[s].store(false, std::memory_order_relaxed);
+    throttled_other[s].store(false, std::memory_order_relaxed);
+  }
+  for (auto& cell : queue) cell.seq.store(0, std::memory_order_relaxed);
+  queue_head.store(0, std::memory_order_relaxed);
+  queue_tail.store(0, std::memory_order_relaxed);
+  wakeup_error_count.store(0, std::memory_order_relaxed);
+  waiting_thread.store(0, std::memory_order_relaxed);
+  signals_pending.store(false, std::memory_order_seq_cst);
+}
+
+// ---- the OS-level handler (extern "C", declared in state.hpp) ----------------------------
+void sigkit_os_handler(int signo, siginfo_t* info, void* context) {
+  const int saved_errno = errno;
+
+  if (is_cpu_fault(signo, info)) {
+    // A real fault cannot be deferred: returning would re-execute the faulting instruction
+    // forever. Restore the default action and return; the fault recurs and ends the process
+    // by this signal.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    ::sigemptyset(&dfl.sa_mask);
+    ::sigaction(signo, &dfl, nullptr);
+    errno = saved_errno;
+    return;
+  }
+
+  if (signo > 0 && signo < NSIG) {
+    if (handler_mode[signo].load(std::memory_order_acquire) ==
+        static_cast<std::uint8_t>(record_mode::siginfo)) {
+      const std::uint64_t used = queue_push(signo, info);
+      if (used == 0) {
+        dropped[signo].fetch_add(1, std::memory_order_relaxed);  // counted, never silent
+        throttle(signo, context);
+      } else if (used + kQueueReserve >= kQueueCapacity) {
+        throttle(signo, context);
+      }
+    }
+    tripped[signo].store(true, std::memory_order_release);
+    signals_pending.store(true, std::memory_order_seq_cst);
+    wake_waiting_thread();
+    write_wakeup_byte(signo);
+  }
+
+  errno = saved_errno;
+}
+
+}  // namespace detail
+}  // namespace sigkit
