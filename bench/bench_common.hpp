@@ -128,7 +128,7 @@ inline int reap(pid_t pid, double timeout_s) {
       }
       return -1;
     }
-    ::usleep(1000);
+    ::usleep(100);
   }
 }
 

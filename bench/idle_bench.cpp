@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
     const std::uint64_t wakeups =
         (after.voluntary - before.voluntary) + (after.involuntary - before.involuntary);
     const std::string response = responsive
-                                     ? format("SIGUSR1 handled, exit after %.2f ms", response_ms)
+                                     ? format("then SIGUSR1 handled within %.1f ms", response_ms)
                                      : format("NOT responsive (status 0x%x)", status);
     const std::string result =
         format("%.1f us CPU, %llu wakeups (%llu vol + %llu invol) in %.2f s; %d thread(s); %s",

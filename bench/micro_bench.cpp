@@ -422,6 +422,7 @@ class capturing_reporter : public benchmark::ConsoleReporter {
 
   [[nodiscard]] bool has(const std::string& name) const { return ns_.count(name) != 0; }
   [[nodiscard]] double ns(const std::string& name) const { return ns_.at(name); }
+  [[nodiscard]] bool failed(const std::string& name) const { return errors_.count(name) != 0; }
   [[nodiscard]] std::string error(const std::string& name) const {
     auto it = errors_.find(name);
     return it == errors_.end() ? std::string("not run") : it->second;
@@ -486,8 +487,10 @@ void emit_rows(const capturing_reporter& rep) {
   using sigkit_bench::format;
   for (const pair_spec& p : kPairs) {
     if (!rep.has(p.sigkit_bm)) {
-      emit_row("micro", p.label, "FAILED: " + rep.error(p.sigkit_bm), "", "", "", "FAILED");
-      continue;
+      if (rep.failed(p.sigkit_bm)) {
+        emit_row("micro", p.label, "FAILED: " + rep.error(p.sigkit_bm), "", "", "", "FAILED");
+      }
+      continue;  // else filtered out with --benchmark_filter
     }
     const double ns = rep.ns(p.sigkit_bm);
     std::string baseline;

@@ -37,9 +37,12 @@ if [[ -n ${SIGKIT_BENCH_QUICK:-} ]]; then
   pingpong_args=(--round-trips=2000 --seconds=0.5 --reps=1 "--cpu=$cpu")
   burst_args=(--count=20000 "--cpu=$cpu")
 else
-  micro_args=(--benchmark_min_time=0.05 --benchmark_repetitions=3
+  # Repetitions in random order, median reported: a noisy moment hits sigkit and its
+  # baseline alike instead of one of them.
+  micro_args=(--benchmark_min_time=0.03 --benchmark_repetitions=5
+              --benchmark_enable_random_interleaving=true
               --benchmark_report_aggregates_only=true)
-  pingpong_args=(--round-trips=20000 --seconds=2 --reps=3 "--cpu=$cpu")
+  pingpong_args=(--round-trips=20000 --seconds=2 --reps=5 "--cpu=$cpu")
   burst_args=(--count=20000 "--cpu=$cpu")
 fi
 
