@@ -107,7 +107,8 @@ TEST(DefaultIntHandlerTest, RunsDeferredFromARealSigintInAChild) {
     }
     return 3;
   });
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << sigkit_test::describe_status(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << sigkit_test::describe_status(status);
 }
 
 // ---- install_default_handlers ----------------------------------------------------------------
@@ -282,7 +283,8 @@ TEST(RunMainTest, CaughtKeyboardInterruptDoesNotEndTheProcess) {
       return 5;
     });
   });
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 4) << sigkit_test::describe_status(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 4)
+      << sigkit_test::describe_status(status);
 }
 
 // ---- die_by_signal -----------------------------------------------------------------------------

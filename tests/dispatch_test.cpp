@@ -340,9 +340,8 @@ TEST(ExceptionTest, PropagatesAndLeavesLaterSignalsPending) {
   sigkit::signal(SIGALRM, &log_handler);
   raw_mask(SIG_BLOCK, {SIGUSR1, SIGUSR2, SIGALRM});
   for (const int s : {SIGALRM, SIGUSR2, SIGUSR1}) ASSERT_EQ(::raise(s), 0);
-  EXPECT_THROW(
-      sigkit::pthread_sigmask(SIG_UNBLOCK, sigkit::signal_set{SIGUSR1, SIGUSR2, SIGALRM}),
-      std::runtime_error);
+  EXPECT_THROW(sigkit::pthread_sigmask(SIG_UNBLOCK, sigkit::signal_set{SIGUSR1, SIGUSR2, SIGALRM}),
+               std::runtime_error);
   EXPECT_EQ(thrower_calls.load(), 1);
   EXPECT_EQ(g_log.size(), 0U) << "later signals must not run in the checkpoint that threw";
   // The mask change itself happened.
@@ -483,7 +482,9 @@ TEST(SiginfoTest, DeliveryToAnotherThreadIsDispatchedOnMain) {
   EXPECT_TRUE(g_log.all_on_main);
 }
 
-TEST(SiginfoTest, QueueCapacityIsAtLeast1024) { EXPECT_GE(sigkit::siginfo_queue_capacity(), 1024U); }
+TEST(SiginfoTest, QueueCapacityIsAtLeast1024) {
+  EXPECT_GE(sigkit::siginfo_queue_capacity(), 1024U);
+}
 
 TEST(SiginfoTest, DroppedDeliveriesIsZeroNormallyAndRangeChecked) {
   for (int s = 1; s < NSIG; ++s) EXPECT_EQ(sigkit::dropped_deliveries(s), 0U) << s;
@@ -555,7 +556,8 @@ TEST(MainThreadTest, ForkFromAWorkerMakesItTheChildsMainThread) {
       return calls.load() == 1 ? 0 : 1;
     });
   }).join();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << sigkit_test::describe_status(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << sigkit_test::describe_status(status);
 }
 
 // ---- fork ------------------------------------------------------------------------------------
@@ -574,7 +576,8 @@ TEST(ForkTest, ChildDoesNotRunHandlersOfSignalsDeliveredBeforeFork) {
     sigkit::raise_signal(SIGUSR1);
     return g_log.snapshot() == std::vector<int>{SIGUSR1} ? 0 : 3;
   });
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << sigkit_test::describe_status(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << sigkit_test::describe_status(status);
   EXPECT_EQ(g_log.size(), 0U);
   sigkit::check_signals();
   EXPECT_EQ(g_log.snapshot(), (std::vector<int>{SIGUSR1, SIGRTMIN + 2}));

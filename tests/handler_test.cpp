@@ -387,8 +387,8 @@ TEST(SignalRaceTest, DeliveryWhoseHandlerWasReplacedBySigIgnIsReportedOnce) {
     GTEST_SKIP() << "signal() did not install SIG_IGN through detail::sys.sigaction";
   }
   EXPECT_EQ(g_calls.load(), 0) << "the user's handler must not run after SIG_IGN was installed";
-  const std::string line = "sigkit: signal " + std::to_string(SIGUSR1) +
-                           " ignored due to race condition\n";
+  const std::string line =
+      "sigkit: signal " + std::to_string(SIGUSR1) + " ignored due to race condition\n";
   const auto first = text.find(line);
   EXPECT_NE(first, std::string::npos) << "stderr was: " << text;
   if (first != std::string::npos) {

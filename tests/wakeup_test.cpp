@@ -154,8 +154,8 @@ TEST(WakeupFdTest, PipeGetsOneByteWithTheSignalNumberPerDelivery) {
     ASSERT_EQ(::raise(s), 0);
   }
   // Written by the OS-level handler at delivery, before any checkpoint.
-  EXPECT_EQ(read_bytes(p.read_end), (std::vector<int>{SIGUSR1, SIGUSR2, SIGALRM, rt, SIGUSR1,
-                                                      SIGUSR1, SIGUSR1}));
+  EXPECT_EQ(read_bytes(p.read_end),
+            (std::vector<int>{SIGUSR1, SIGUSR2, SIGALRM, rt, SIGUSR1, SIGUSR1, SIGUSR1}));
   EXPECT_EQ(g_calls.load(), 0);
   sigkit::check_signals();
   EXPECT_EQ(g_calls.load(), 4);  // USR1 coalesced

@@ -1,0 +1,285 @@
+// Runs the example programs as a user would and checks what they print and how they exit.
+// The paths of the built examples come from examples/CMakeLists.txt.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+struct temp_dir {
+  temp_dir() {
+    char name[] = "/tmp/sigkit-example-XXXXXX";
+    if (::mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path = name;
+  }
+  ~temp_dir() { static_cast<void>(std::system(("rm -rf '" + path + "'").c_str())); }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  std::string path;
+};
+
+std::string describe(int status) {
+  if (WIFEXITED(status)) return "exited " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "status " + std::to_string(status);
+}
+
+// A child process with its stdout and stderr on pipes.
+class process {
+ public:
+  explicit process(const std::vector<std::string>& argv) {
+    int out[2];
+    int err[2];
+    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+      throw std::runtime_error("pipe2 failed");
+    }
+    start_ = clock_type::now();
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::dup2(err[1], 2);
+      // The test runner may have ignored signals; the examples start as from a shell.
+      for (const int s : {SIGINT, SIGPIPE, SIGTERM}) ::signal(s, SIG_DFL);
+      sigset_t none;
+      ::sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));  // NOLINT
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    ::close(err[1]);
+    out_ = out[0];
+    err_ = err[0];
+  }
+  ~process() {
+    if (!reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(out_);
+    ::close(err_);
+  }
+  process(const process&) = delete;
+  process& operator=(const process&) = delete;
+
+  pid_t pid() const { return pid_; }
+
+  // Reads stdout until it contains `text` or the timeout passes.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout) {
+    const auto deadline = clock_type::now() + timeout;
+    while (out_text_.find(text) == std::string::npos) {
+      if (clock_type::now() >= deadline) return false;
+      if (!read_some(out_, out_text_, 50)) return out_text_.find(text) != std::string::npos;
+    }
+    return true;
+  }
+
+  // Collects all output and the exit status; kills the child after `timeout`.
+  int finish(std::chrono::milliseconds timeout) {
+    const auto deadline = clock_type::now() + timeout;
+    bool out_open = true;
+    bool err_open = true;
+    while ((out_open || err_open) && clock_type::now() < deadline) {
+      if (out_open) out_open = read_some(out_, out_text_, 20);
+      if (err_open) err_open = read_some(err_, err_text_, 20);
+    }
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (clock_type::now() >= deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        timed_out_ = true;
+        break;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    reaped_ = true;
+    elapsed_ = std::chrono::duration<double>(clock_type::now() - start_).count();
+    return status;
+  }
+
+  const std::string& out() const { return out_text_; }
+  const std::string& err() const { return err_text_; }
+  double elapsed() const { return elapsed_; }
+  bool timed_out() const { return timed_out_; }
+
+ private:
+  // Returns false at end of file.
+  static bool read_some(int fd, std::string& into, int timeout_ms) {
+    pollfd pfd{fd, POLLIN, 0};
+    const int n = ::poll(&pfd, 1, timeout_ms);
+    if (n <= 0) return true;
+    char buf[4096];
+    const ssize_t got = ::read(fd, buf, sizeof buf);
+    if (got > 0) {
+      into.append(buf, static_cast<std::size_t>(got));
+      return true;
+    }
+    return got < 0 && errno == EINTR;
+  }
+
+  pid_t pid_ = -1;
+  int out_ = -1;
+  int err_ = -1;
+  bool reaped_ = false;
+  bool timed_out_ = false;
+  double elapsed_ = 0;
+  clock_type::time_point start_;
+  std::string out_text_;
+  std::string err_text_;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ---- alarm_open ------------------------------------------------------------------------------
+
+TEST(AlarmExampleTest, GivesUpOnABlockingOpenAfterTheAlarm) {
+  const temp_dir dir;
+  const std::string fifo = dir.path + "/device";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);  // no writer: open(O_RDONLY) blocks
+  process p({SIGKIT_EXAMPLE_ALARM_OPEN, fifo, "1"});
+  const int status = p.finish(20s);
+  EXPECT_FALSE(p.timed_out());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << describe(status);
+  EXPECT_GE(p.elapsed(), 0.9);
+  EXPECT_LT(p.elapsed(), 5.0);
+  EXPECT_EQ(p.out(),
+            "Signal handler called with signal SIGALRM (" + std::to_string(SIGALRM) + ")\n");
+  EXPECT_EQ(p.err(), "alarm_open: Couldn't open device!\n");
+}
+
+TEST(AlarmExampleTest, OpensADeviceThatIsReady) {
+  process p({SIGKIT_EXAMPLE_ALARM_OPEN, "/dev/null", "5"});
+  const int status = p.finish(20s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status);
+  EXPECT_LT(p.elapsed(), 4.0);
+  EXPECT_EQ(p.out(), "opened /dev/null\n");
+  EXPECT_EQ(p.err(), "");
+}
+
+// ---- broken_pipe -------------------------------------------------------------------------------
+
+TEST(BrokenPipeExampleTest, ExitsQuietlyWithStatusOneWhenHeadStopsReading) {
+  const temp_dir dir;
+  const std::string status_file = dir.path + "/status";
+  const std::string err_file = dir.path + "/stderr";
+  // sh reports the pipeline's status as head's, so the example's own status goes to a file.
+  const std::string script = "{ \"$1\" 2>\"$2\"; echo $? >\"$3\"; } | head -n 1";
+  process p({"/bin/sh", "-c", script, "sh", SIGKIT_EXAMPLE_BROKEN_PIPE, err_file, status_file});
+  const int status = p.finish(30s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status);
+  EXPECT_EQ(p.out(), "y\n");
+  EXPECT_EQ(p.err(), "");
+  EXPECT_EQ(read_file(status_file), "1\n") << "the example's exit status";
+  EXPECT_EQ(read_file(err_file), "") << "the example wrote to stderr";
+}
+
+TEST(BrokenPipeExampleTest, WritesEverythingWhenTheReaderKeepsReading) {
+  process p({"/bin/sh", "-c", "\"$1\" | wc -l", "sh", SIGKIT_EXAMPLE_BROKEN_PIPE});
+  const int status = p.finish(30s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status);
+  EXPECT_EQ(p.out(), "1000000\n");
+  EXPECT_EQ(p.err(), "");
+}
+
+// ---- http_server -------------------------------------------------------------------------------
+
+#ifdef SIGKIT_EXAMPLE_HTTP_SERVER
+
+// A minimal HTTP/1.1 client: GET / on 127.0.0.1:port, returns the raw response.
+std::string http_get(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return "socket failed";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {  // NOLINT
+    ::close(fd);
+    return std::string("connect failed: ") + std::strerror(errno);
+  }
+  const std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  static_cast<void>(::send(fd, request.data(), request.size(), MSG_NOSIGNAL));
+  std::string response;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      response.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    break;
+  }
+  ::close(fd);
+  return response;
+}
+
+int listening_port(const std::string& out) {
+  const std::string prefix = "listening on http://127.0.0.1:";
+  const auto pos = out.find(prefix);
+  if (pos == std::string::npos) return -1;
+  return std::atoi(out.c_str() + pos + prefix.size());
+}
+
+void check_clean_shutdown_on(int signo, const char* name) {
+  process p({SIGKIT_EXAMPLE_HTTP_SERVER, "0", "127.0.0.1"});
+  ASSERT_TRUE(p.wait_for_output("/\n", 20s)) << "the server did not start: " << p.out();
+  const int port = listening_port(p.out());
+  ASSERT_GT(port, 0) << p.out();
+  for (int i = 0; i < 3; ++i) {
+    const std::string response = http_get(port);
+    EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0U) << response;
+    EXPECT_NE(response.find("Hello from sigkit"), std::string::npos) << response;
+  }
+  ASSERT_EQ(::kill(p.pid(), signo), 0);  // that child only, never the process group
+  const int status = p.finish(20s);
+  EXPECT_FALSE(p.timed_out()) << "the server did not stop: " << p.out();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status) << "\n" << p.err();
+  EXPECT_NE(p.out().find(std::string(name) + " received, shutting down\n"), std::string::npos)
+      << p.out();
+  EXPECT_NE(p.out().find("server stopped\n"), std::string::npos) << p.out();
+  EXPECT_EQ(p.err(), "");
+}
+
+TEST(HttpServerExampleTest, ShutsDownCleanlyOnSigint) { check_clean_shutdown_on(SIGINT, "SIGINT"); }
+
+TEST(HttpServerExampleTest, ShutsDownCleanlyOnSigterm) {
+  check_clean_shutdown_on(SIGTERM, "SIGTERM");
+}
+
+#endif
+
+}  // namespace
