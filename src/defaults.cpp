@@ -36,15 +36,15 @@ void install_default_handlers() {
   if (at_default(SIGINT)) sigkit::signal(SIGINT, &default_int_handler);
 }
 
-int run_main(std::function<int()> body) {
+int run_main(std::function<int()> body) {  // NOLINT(performance-unnecessary-value-param)
   if (!body) throw std::invalid_argument("run_main needs a body to run");
   detail::check_main_thread("run_main");
   install_default_handlers();
   try {
     return body();
   } catch (const keyboard_interrupt&) {
-    std::fputs("KeyboardInterrupt\n", stderr);
-    std::fflush(nullptr);
+    static_cast<void>(std::fputs("KeyboardInterrupt\n", stderr));
+    static_cast<void>(std::fflush(nullptr));
     // End the process by SIGINT so that the parent sees WIFSIGNALED (a shell prints 130).
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
@@ -54,7 +54,7 @@ int run_main(std::function<int()> body) {
     ::sigemptyset(&one);
     ::sigaddset(&one, SIGINT);
     ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
-    ::raise(SIGINT);
+    static_cast<void>(::raise(SIGINT));
     std::exit(128 + SIGINT);  // only if the process still lives
   }
 }
@@ -67,12 +67,12 @@ void die_by_signal(int signalnum) noexcept {
     if (::sigaction(signalnum, &dfl, nullptr) == 0) {
       // Like timeout(1): no core file for a signal relayed from someone else's death.
       const rlimit no_core{0, 0};
-      ::setrlimit(RLIMIT_CORE, &no_core);
+      static_cast<void>(::setrlimit(RLIMIT_CORE, &no_core));
       sigset_t one;
       ::sigemptyset(&one);
       ::sigaddset(&one, signalnum);
       ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
-      ::raise(signalnum);
+      static_cast<void>(::raise(signalnum));
     }
   }
   ::_exit(128 + (signalnum & 0x7f));

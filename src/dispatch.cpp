@@ -38,12 +38,13 @@ void report_wakeup_errors() {
   const int err = wakeup_error_errno.load(std::memory_order_relaxed);
   const std::uint64_t shown = std::min(count, kMaxReportedWakeupErrors);
   for (std::uint64_t i = 0; i < shown; ++i) {
-    std::fprintf(stderr, "sigkit: cannot write to the signal wakeup fd %d: %s\n", fd,
-                 std::strerror(err));
+    static_cast<void>(std::fprintf(stderr, "sigkit: cannot write to the signal wakeup fd %d: %s\n",
+                                   fd, std::strerror(err)));
   }
   if (count > shown) {
-    std::fprintf(stderr, "sigkit: %" PRIu64 " more failed writes to the signal wakeup fd %d\n",
-                 count - shown, fd);
+    static_cast<void>(
+        std::fprintf(stderr, "sigkit: %" PRIu64 " more failed writes to the signal wakeup fd %d\n",
+                     count - shown, fd));
   }
 }
 
@@ -100,7 +101,7 @@ void dispatch_one(int s, bool was_tripped) {
     info.signo = s;
     h(info);
   } else if (was_tripped) {
-    std::fprintf(stderr, "sigkit: signal %d ignored due to race condition\n", s);
+    static_cast<void>(std::fprintf(stderr, "sigkit: signal %d ignored due to race condition\n", s));
   }
 }
 

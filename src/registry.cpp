@@ -117,7 +117,7 @@ handler installed_handler(int signo) {
 
 }  // namespace detail
 
-handler signal(int signalnum, handler h) {
+handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-value-param)
   detail::check_signal_range(signalnum);
   if (h.empty()) {
     throw std::invalid_argument("cannot install an empty handler for " +

@@ -28,8 +28,7 @@ void pthread_kill(pthread_t thread_id, int signalnum) {
 }
 
 void pidfd_send_signal(int pidfd, int signalnum, int flags) {
-  if (detail::sys.pidfd_send_signal(pidfd, signalnum, nullptr, static_cast<unsigned>(flags)) !=
-      0) {
+  if (detail::sys.pidfd_send_signal(pidfd, signalnum, nullptr, static_cast<unsigned>(flags)) != 0) {
     detail::throw_error(errno, "cannot send " + detail::describe_signal(signalnum) +
                                    " through pidfd " + std::to_string(pidfd));
   }

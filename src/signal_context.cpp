@@ -21,8 +21,7 @@
 #include "detail/state.hpp"
 #include "sigkit/dispatch.hpp"
 
-namespace sigkit {
-namespace detail {
+namespace sigkit::detail {
 
 constinit std::atomic<bool> signals_pending{false};
 
@@ -226,5 +225,4 @@ void sigkit_os_handler(int signo, siginfo_t* info, void* context) {
   errno = saved_errno;
 }
 
-}  // namespace detail
-}  // namespace sigkit
+}  // namespace sigkit::detail

@@ -142,9 +142,8 @@ signum signum::from_name(std::string_view text) {
     return signum(from_min ? lo + k : hi - k);
   }
   // "SIG32": the names that name() gives the numbers without a name of their own.
-  if (upper.substr(0, 3) == "SIG" && parse_decimal(rest, number) && number >= 1 &&
-      number < NSIG && rest.front() != '0' && !find_number(number) &&
-      !(number >= lo && number <= hi)) {
+  if (upper.substr(0, 3) == "SIG" && parse_decimal(rest, number) && number >= 1 && number < NSIG &&
+      rest.front() != '0' && !find_number(number) && !(number >= lo && number <= hi)) {
     return signum(number);
   }
   bad_name(text);

@@ -49,8 +49,7 @@ int set_wakeup_fd(int fd, bool warn_on_full_buffer) {
     const int flags = detail::sys.fcntl_getfl(fd);
     if (flags < 0) detail::throw_error(errno, "invalid signal wakeup fd " + std::to_string(fd));
     if ((flags & O_NONBLOCK) == 0) {
-      throw std::invalid_argument("the fd " + std::to_string(fd) +
-                                  " must be in non-blocking mode");
+      throw std::invalid_argument("the fd " + std::to_string(fd) + " must be in non-blocking mode");
     }
     word = static_cast<std::uint32_t>(fd);
     if (warn_on_full_buffer) word |= detail::kWakeupWarn;
@@ -59,8 +58,6 @@ int set_wakeup_fd(int fd, bool warn_on_full_buffer) {
   return fd_of(detail::wakeup_word.exchange(word, std::memory_order_acq_rel));
 }
 
-int get_wakeup_fd() noexcept {
-  return fd_of(detail::wakeup_word.load(std::memory_order_acquire));
-}
+int get_wakeup_fd() noexcept { return fd_of(detail::wakeup_word.load(std::memory_order_acquire)); }
 
 }  // namespace sigkit

@@ -20,6 +20,14 @@ template <class F>
 concept siginfo_callable = !int_callable<F> && std::invocable<F&, const siginfo&>;
 }  // namespace detail
 
+class handler;
+
+namespace detail {
+template <class F>
+concept handler_function = !std::same_as<std::remove_cvref_t<F>, handler> &&
+                           (int_callable<std::decay_t<F>> || siginfo_callable<std::decay_t<F>>);
+}  // namespace detail
+
 /// What a signal is set to (Python: a callable, SIG_DFL, SIG_IGN or None).
 /// A callable handler never runs in signal context: sigkit records the delivery and runs it
 /// at the next checkpoint on the main thread (see dispatch.hpp), where it may do anything.
@@ -38,12 +46,10 @@ class handler {
 
   /// Any callable taking (int signum), or only (const siginfo&): the latter is called once
   /// per delivery with that delivery's sender and payload.
-  template <class F>
-  requires(!std::same_as<std::remove_cvref_t<F>, handler>) &&
-      (detail::int_callable<std::decay_t<F>> || detail::siginfo_callable<std::decay_t<F>>)handler(
-          F&& f)  // NOLINT(google-explicit-constructor,bugprone-forwarding-reference-overload)
+  template <detail::handler_function F>
+  handler(F&& f)  // NOLINT(google-explicit-constructor,bugprone-forwarding-reference-overload)
       : kind_(detail::int_callable<std::decay_t<F>> ? kind::plain : kind::info),
-  state_(std::make_shared<model<std::decay_t<F>>>(std::forward<F>(f))) {
+        state_(std::make_shared<model<std::decay_t<F>>>(std::forward<F>(f))) {
     using D = std::decay_t<F>;
     if constexpr (std::is_pointer_v<D> && std::is_function_v<std::remove_pointer_t<D>>) {
       identity_ = reinterpret_cast<std::uintptr_t>(static_cast<D>(f));  // NOLINT
@@ -81,7 +87,8 @@ class handler {
   template <class D>
   struct model final : concept_t {
     template <class G>
-    explicit model(G&& g) : fn(std::forward<G>(g)) {}
+    explicit model(G&& g)
+        : fn(std::forward<G>(g)) {}  // NOLINT(bugprone-forwarding-reference-overload)
     void call(const siginfo& info) override {
       if constexpr (detail::int_callable<D>) {
         static_cast<void>(std::invoke(fn, info.signo));

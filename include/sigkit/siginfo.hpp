@@ -23,8 +23,9 @@ struct siginfo {
 };
 
 /// "SI_USER", "SI_QUEUE", "SI_KERNEL", "SI_TKILL", "SI_TIMER", "SI_MESGQ", "SI_ASYNCIO",
-/// "SI_SIGIO", "CLD_EXITED", ... for the code of a delivery of `signo`; a number as text
-/// when unknown. Thread safety: safe. Signal safety: async-signal-safe.
+/// "SI_SIGIO", "CLD_EXITED", "SEGV_MAPERR", ... for the code of a delivery of `signo`;
+/// "kernel" for another positive (kernel) code, "unknown" otherwise.
+/// Thread safety: safe. Signal safety: async-signal-safe.
 const char* code_name(int signo, int code) noexcept;
 
 }  // namespace sigkit
