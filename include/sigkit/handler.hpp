@@ -87,8 +87,8 @@ class handler {
   template <class D>
   struct model final : concept_t {
     template <class G>
-    explicit model(G&& g)
-        : fn(std::forward<G>(g)) {}  // NOLINT(bugprone-forwarding-reference-overload)
+    requires std::constructible_from<D, G>
+    explicit model(G&& g) : fn(std::forward<G>(g)) {}
     void call(const siginfo& info) override {
       if constexpr (detail::int_callable<D>) {
         static_cast<void>(std::invoke(fn, info.signo));
