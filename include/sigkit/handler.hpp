@@ -86,9 +86,7 @@ class handler {
   };
   template <class D>
   struct model final : concept_t {
-    template <class G>
-    requires std::constructible_from<D, G>
-    explicit model(G&& g) : fn(std::forward<G>(g)) {}
+    explicit model(D f) : fn(std::move(f)) {}
     void call(const siginfo& info) override {
       if constexpr (detail::int_callable<D>) {
         static_cast<void>(std::invoke(fn, info.signo));
