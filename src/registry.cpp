@@ -32,15 +32,22 @@ std::once_flag init_once;
 
 thread_local sigset_t mask_before_fork;
 
+// fork(): no delivery may run in the forking thread while the registry is copied, and the
+// registry lock must not be held by another thread at the moment of the copy.
 void before_fork() noexcept {
   sigset_t all;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_BLOCK, &all, &mask_before_fork);
+  registry_mutex.lock();
 }
 
-void after_fork_in_parent() noexcept { ::pthread_sigmask(SIG_SETMASK, &mask_before_fork, nullptr); }
+void after_fork_in_parent() noexcept {
+  registry_mutex.unlock();
+  ::pthread_sigmask(SIG_SETMASK, &mask_before_fork, nullptr);
+}
 
 void after_fork_in_child() noexcept {
+  registry_mutex.unlock();
   // The forking thread is the child's only (and main) thread. Nothing delivered to the
   // parent before the fork may run here (API.md 9): forget it, and take a wake fd of our own.
   generation.fetch_add(1, std::memory_order_relaxed);
