@@ -1,0 +1,69 @@
+// cli/commands/send.cpp - `sigkit send`: race-free through a pidfd, or queued with a value.
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+#include <ostream>
+#include <system_error>
+
+#include "sigkit/send.hpp"
+#include "sigkit_cli/commands.hpp"
+
+namespace sigkit::cli {
+namespace {
+
+// A pidfd that is closed when it goes out of scope.
+class pidfd_guard {
+ public:
+  explicit pidfd_guard(pid_t pid) : fd_(sigkit::pidfd_open(pid)) {}
+  ~pidfd_guard() { ::close(fd_); }
+  pidfd_guard(const pidfd_guard&) = delete;
+  pidfd_guard& operator=(const pidfd_guard&) = delete;
+  [[nodiscard]] int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string describe(const std::system_error& e) {
+  switch (e.code().value()) {
+    case ESRCH:
+      return "no such process";
+    case EPERM:
+      return "permission denied";
+    case EAGAIN:
+      return "the receiver's queue of signals is full";
+    default:
+      return e.code().message();
+  }
+}
+
+}  // namespace
+
+int send_command(const send_options& options, std::ostream& out, std::ostream& err) {
+  static_cast<void>(out);
+  const signum s = parse_signal(options.signal);
+  std::vector<pid_t> pids;
+  for (const auto& text : options.pids) {
+    pids.push_back(parse_pid(text));
+  }
+  int status = exit_ok;
+  for (const pid_t pid : pids) {
+    try {
+      if (options.value) {
+        sigkit::sigqueue(pid, s, *options.value);
+      } else {
+        const pidfd_guard pidfd(pid);
+        sigkit::pidfd_send_signal(pidfd.get(), s);
+      }
+    } catch (const std::system_error& e) {
+      err << fmt::format("sigkit: cannot send {} to process {}: {}\n", s.name(), pid, describe(e));
+      status = exit_error;
+    }
+  }
+  err.flush();
+  return status;
+}
+
+}  // namespace sigkit::cli
