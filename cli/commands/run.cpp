@@ -360,6 +360,9 @@ run_outcome run_child(const run_options& options, std::ostream& err) {
     if (timeout_at && now >= *timeout_at && !outcome.timed_out) {
       outcome.timed_out = true;
       send(kill_signal);
+      if (kill_signal != SIGKILL && kill_signal != SIGCONT) {
+        send(SIGCONT);  // a stopped child would not act on it otherwise (as timeout(1))
+      }
       if (kill_signal != SIGKILL) {
         kill_at = now + to_clock(grace);
         grace_ends = kill_at;

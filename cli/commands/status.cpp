@@ -254,8 +254,9 @@ std::vector<diagnosis> diagnose(const process_status& now, const process_status*
     if (caught && open.empty()) {
       findings.push_back(
           {"caught-but-blocked", s,
-           fmt::format("{} is caught but blocked in {}: its handler will never run (unless a "
-                       "thread unblocks it, or accepts it with sigwait/signalfd)",
+           fmt::format("{} is caught but blocked in {}: its handler runs only while a thread "
+                       "waits with it unblocked (sigsuspend, ppoll, pselect, as shells do while "
+                       "a command runs), else never",
                        name, thread_count == 1 ? "the only thread" : "every thread")});
     }
     if (!ignored && !blocking.empty() && !open.empty()) {
