@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -450,8 +451,8 @@ cli::run_options run_opts(std::vector<std::string> command) {
   return options;
 }
 
-// Runs run_child in a forked child and returns what it reported, encoded in the exit status:
-// bits 0-3 the exit code's low bits are not enough, so the child writes the outcome to stdout.
+// Runs run_child in a forked "supervisor" process, which prints the outcome on stdout (after
+// whatever the command printed there). `meanwhile` may talk to it while it runs.
 struct forked_outcome {
   int status = -1;
   std::string out;
@@ -459,7 +460,7 @@ struct forked_outcome {
 };
 
 forked_outcome run_child_forked(const cli::run_options& options,
-                                const std::function<void(pid_t)>& meanwhile = {}) {
+                                const std::function<void(child_process&)>& meanwhile = {}) {
   child_process supervisor = spawn([options] {
     std::ostringstream err;
     const cli::run_outcome o = cli::run_child(options, err);
@@ -471,7 +472,7 @@ forked_outcome run_child_forked(const cli::run_options& options,
     return 0;
   });
   if (meanwhile) {
-    meanwhile(supervisor.pid);
+    meanwhile(supervisor);
   }
   forked_outcome result;
   result.status = supervisor.finish();
@@ -529,16 +530,20 @@ TEST(RunCommandTest, CustomTimeoutSignal) {
 }
 
 TEST(RunCommandTest, SecondTermDuringGraceKillsAtOnce) {
-  auto options = run_opts({"sh", "-c", "trap '' TERM; exec sleep 10"});
+  // The child survives TERM, so the timeout starts a 20 s grace period; a TERM sent to the
+  // supervisor during it kills the child at once.
+  auto options = run_opts({"sh", "-c",
+                           "trap 'echo got-term' TERM; echo ready; "
+                           "while :; do sleep 0.05; done"});
   options.timeout = "100ms";
   options.grace = "20s";
   const auto start = std::chrono::steady_clock::now();
-  const auto r = run_child_forked(options, [](pid_t supervisor) {
-    std::this_thread::sleep_for(milliseconds(500));  // the timeout has fired: grace period
-    ::kill(supervisor, SIGTERM);
+  const auto r = run_child_forked(options, [](child_process& supervisor) {
+    ASSERT_TRUE(supervisor.wait_for_text("got-term\n", milliseconds(10000), true));
+    ::kill(supervisor.pid, SIGTERM);
   });
   EXPECT_THAT(r.out, HasSubstr("outcome exit=124 signal=0 timed_out=1 killed=1 zombies=0"));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(5000));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(10000));
 }
 
 TEST(RunCommandTest, ForwardsSignalsToTheChild) {
@@ -546,23 +551,29 @@ TEST(RunCommandTest, ForwardsSignalsToTheChild) {
                            "trap 'echo got-usr1; exit 7' USR1; echo child-ready; "
                            "while :; do sleep 0.05; done"});
   options.timeout = "20s";
-  const auto r = run_child_forked(options, [](pid_t supervisor) {
-    // The child's stdout is the supervisor's: wait for it to say it is ready. A plain sleep
-    // loop keeps this bounded without reading the pipe (finish() reads it afterwards).
-    for (int i = 0; i < 200; ++i) {
-      std::this_thread::sleep_for(milliseconds(20));
-      std::ifstream probe("/proc/" + std::to_string(supervisor) + "/task/" +
-                          std::to_string(supervisor) + "/children");
-      std::string children;
-      if (std::getline(probe, children) && !children.empty()) {
-        break;
-      }
-    }
-    std::this_thread::sleep_for(milliseconds(300));  // the shell has set its trap
-    ::kill(supervisor, SIGUSR1);
+  const auto r = run_child_forked(options, [](child_process& supervisor) {
+    ASSERT_TRUE(supervisor.wait_for_text("child-ready\n", milliseconds(10000), true));
+    ::kill(supervisor.pid, SIGUSR1);
   });
   EXPECT_THAT(r.out, HasSubstr("child-ready\ngot-usr1\n"));
   EXPECT_THAT(r.out, HasSubstr("outcome exit=7 signal=0 timed_out=0 killed=0 zombies=0"));
+}
+
+TEST(RunCommandTest, ForwardsEveryDeliveryInOrder) {
+  auto options = run_opts({"sh", "-c",
+                           "trap 'echo usr1' USR1; trap 'echo usr2' USR2; trap 'exit 5' HUP; "
+                           "echo ready; while :; do sleep 0.05; done"});
+  options.timeout = "20s";
+  const auto r = run_child_forked(options, [](child_process& supervisor) {
+    ASSERT_TRUE(supervisor.wait_for_text("ready\n", milliseconds(10000), true));
+    ::kill(supervisor.pid, SIGUSR2);
+    ASSERT_TRUE(supervisor.wait_for_text("usr2\n", milliseconds(10000), true));
+    ::kill(supervisor.pid, SIGUSR1);
+    ASSERT_TRUE(supervisor.wait_for_text("usr1\n", milliseconds(10000), true));
+    ::kill(supervisor.pid, SIGHUP);
+  });
+  EXPECT_THAT(r.out, HasSubstr("ready\nusr2\nusr1\n"));
+  EXPECT_THAT(r.out, HasSubstr("outcome exit=5 signal=0 timed_out=0 killed=0 zombies=0"));
 }
 
 TEST(RunCommandTest, ForwardListLimitsWhatIsForwarded) {
@@ -571,11 +582,28 @@ TEST(RunCommandTest, ForwardListLimitsWhatIsForwarded) {
                            "while :; do sleep 0.05; done"});
   options.timeout = "20s";
   options.forward = "USR2";
-  const auto r = run_child_forked(options, [](pid_t supervisor) {
-    std::this_thread::sleep_for(milliseconds(500));
-    ::kill(supervisor, SIGUSR2);
+  const auto r = run_child_forked(options, [](child_process& supervisor) {
+    ASSERT_TRUE(supervisor.wait_for_text("ready\n", milliseconds(10000), true));
+    ::kill(supervisor.pid, SIGUSR2);
   });
   EXPECT_THAT(r.out, HasSubstr("outcome exit=8 "));
+}
+
+TEST(RunCommandTest, ReapsEveryChild) {
+  // A child this process already had before run_child (as after an exec into sigkit) is
+  // reaped too: no zombie is left.
+  const int status = run_forked([] {
+    const pid_t early = ::fork();
+    if (early == 0) {
+      ::_exit(0);
+    }
+    std::ostringstream err;
+    const auto o = cli::run_child(run_opts({"sh", "-c", "sleep 0.2"}), err);
+    const bool early_reaped = ::waitpid(early, nullptr, WNOHANG) < 0 && errno == ECHILD;
+    return o.exit_code == 0 && early_reaped && sigkit_cli_test::count_zombie_children() == 0 ? 0
+                                                                                             : 1;
+  });
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST(RunCommandTest, CommandNotFoundIs127) {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -210,35 +211,18 @@ child_process start_status_subject() {
         sigkit::signal(SIGINT, SIG_IGN);
         sigkit::signal(SIGUSR1, sigkit::handler([](int) {}));
         static_cast<void>(sigkit::block({SIGUSR1}));  // inherited by the thread below
+        static std::atomic<bool> worker_ready{false};
         std::thread worker([] {
           static_cast<void>(sigkit::block({SIGUSR2}));
+          worker_ready.store(true);
           for (;;) {
             ::pause();
           }
         });
         worker.detach();
-        // Tell the parent only once the worker has blocked SIGUSR2.
-        for (int i = 0; i < 1000; ++i) {
-          int blocking_threads = 0;
-          DIR* dir = ::opendir("/proc/self/task");
-          while (const dirent* entry = dir != nullptr ? ::readdir(dir) : nullptr) {
-            std::ifstream status(std::string("/proc/self/task/") + entry->d_name + "/status");
-            std::string line;
-            while (std::getline(status, line)) {
-              if (line.rfind("SigBlk:", 0) == 0) {
-                const auto mask = std::strtoull(line.c_str() + 7, nullptr, 16);
-                if ((mask >> (SIGUSR2 - 1)) & 1U) {
-                  ++blocking_threads;
-                }
-              }
-            }
-          }
-          if (dir != nullptr) {
-            ::closedir(dir);
-          }
-          if (blocking_threads == 1) {
-            break;
-          }
+        // Tell the parent only once the worker has blocked SIGUSR2 (the alarm() watchdog
+        // bounds the wait).
+        while (!worker_ready.load()) {
           ::usleep(1000);
         }
         std::printf("subject ready\n");
