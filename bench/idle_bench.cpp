@@ -6,7 +6,8 @@
 // ns) and /proc/<pid>/task/*/status (voluntary and involuntary context switches), summed over
 // all threads the child has, over `--seconds` (default 1). Then it sends SIGUSR1 and checks
 // that the child's handler runs (the child exits 0), so an idle child is not a dead one.
-// Waits: raw ::pause() with raw handlers [baseline]; sigkit::pause(); sigkit::sleep(1 h).
+// Waits: raw ::pause() with raw handlers [baseline]; sigkit::pause(); sigkit::sleep(1 h); and a
+// control that wakes every millisecond, to prove the meter sees wakeups.
 //
 // Usage: sigkit_bench_idle [--seconds=S]
 #include <dirent.h>
@@ -29,7 +30,7 @@ namespace {
 
 using namespace sigkit_bench;
 
-enum class waiter { raw_pause, sigkit_pause, sigkit_sleep };
+enum class waiter { raw_pause, sigkit_pause, sigkit_sleep, meter_check };
 
 struct sample {
   std::uint64_t cpu_ns = 0;
@@ -79,7 +80,7 @@ extern "C" void sigkit_bench_idle_raw_handler(int signo) {
 
 int run_idle_child(waiter w, int ready_fd) {
   try {
-    if (w == waiter::raw_pause) {
+    if (w == waiter::raw_pause || w == waiter::meter_check) {
       struct sigaction sa {};
       sa.sa_handler = sigkit_bench_idle_raw_handler;
       sigemptyset(&sa.sa_mask);
@@ -106,6 +107,11 @@ int run_idle_child(waiter w, int ready_fd) {
         case waiter::sigkit_sleep:
           sigkit::sleep(std::chrono::hours(1));
           break;
+        case waiter::meter_check: {  // wakes every ms: proves the meter sees wakeups
+          const timespec ms{0, 1'000'000};
+          ::nanosleep(&ms, nullptr);
+          break;
+        }
       }
     }
   } catch (const std::exception& e) {
@@ -126,6 +132,7 @@ int main(int argc, char** argv) {
       {"raw ::pause(), raw handlers [baseline]", waiter::raw_pause},
       {"sigkit::pause(), 3 sigkit handlers", waiter::sigkit_pause},
       {"sigkit::sleep(1 h), 3 sigkit handlers", waiter::sigkit_sleep},
+      {"control: raw 1 ms nanosleep loop [meter check]", waiter::meter_check},
   };
   for (const spec& sp : specs) {
     int ready[2];
@@ -166,6 +173,13 @@ int main(int argc, char** argv) {
                static_cast<unsigned long long>(after.voluntary - before.voluntary),
                static_cast<unsigned long long>(after.involuntary - before.involuntary), wall,
                after.threads, response.c_str());
+    if (sp.w == waiter::meter_check) {
+      // Not a target: the meter must see ~1000 wakeups per second here, or it is broken.
+      const bool sane = static_cast<double>(wakeups) > 500 * wall && responsive;
+      emit_row("idle", sp.label, result, "", "", "~1000 wakeups/s (meter works)",
+               sane ? "meter ok" : "METER BROKEN");
+      continue;
+    }
     const bool met = wakeups == 0 && cpu_us < 1.0 && responsive;
     emit_row("idle", sp.label, result, "", "", "0 CPU, 0 wakeups, responsive",
              met ? "MET" : (responsive ? "MISSED" : "FAILED"));
