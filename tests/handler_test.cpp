@@ -11,10 +11,12 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -352,48 +354,96 @@ TEST(SignalTest, ExceptionFromPendingHandlerLeavesDispositionUnchanged) {
 // A delivery recorded after signal()'s own checkpoint but before the OS disposition becomes
 // SIG_IGN: the syscall seam raises the signal in a helper thread at the moment sigkit asks the
 // OS to install SIG_IGN, so the race is hit deterministically.
-std::atomic<bool> g_trip_before_ign{false};
+// While armed, the next time sigkit asks the OS to install SIG_DFL or SIG_IGN for
+// g_trip_signal, a helper thread first sends that signal g_trip_count times (queued with
+// values 0..n-1), so sigkit's OS-level handler records the deliveries under the old handler.
+std::atomic<bool> g_trip_armed{false};
+std::atomic<int> g_trip_signal{0};
+std::atomic<int> g_trip_count{1};
 std::atomic<int> g_seam_trips{0};
 
 int tripping_sigaction(int signo, const struct sigaction* act, struct sigaction* old) {
-  if (act != nullptr && signo == SIGUSR1 && (act->sa_flags & SA_SIGINFO) == 0 &&
-      act->sa_handler == SIG_IGN && g_trip_before_ign.exchange(false)) {
-    std::thread([] {
+  if (act != nullptr && signo == g_trip_signal.load() && (act->sa_flags & SA_SIGINFO) == 0 &&
+      (act->sa_handler == SIG_IGN || act->sa_handler == SIG_DFL) && g_trip_armed.exchange(false)) {
+    std::thread([signo] {
       sigset_t set;
       ::sigemptyset(&set);
-      ::sigaddset(&set, SIGUSR1);
-      ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-      ::raise(SIGUSR1);  // sigkit's OS-level handler records it in this thread
+      ::sigaddset(&set, signo);
+      ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);  // signal() blocks everything meanwhile
+      for (int i = 0; i < g_trip_count.load(); ++i) {
+        sigval v{};
+        v.sival_int = i;
+        ::sigqueue(::getpid(), signo, v);  // only this thread can take it: recorded here
+      }
     }).join();
     g_seam_trips.fetch_add(1);
   }
   return sigkit::detail::real_syscalls().sigaction(signo, act, old);
 }
 
-TEST(SignalRaceTest, DeliveryWhoseHandlerWasReplacedBySigIgnIsReportedOnce) {
-  g_calls = 0;
-  sigkit::signal(SIGUSR1, &count_handler);
+// Replaces the handler of `signo` by `replacement` with `count` deliveries racing the change;
+// returns what stderr showed up to the following checkpoints.
+std::string race_handler_change(int signo, sigkit::handler replacement, int count) {
   sigkit_test::stderr_capture capture;
   {
     const sigkit::detail::scoped_syscall seam(&sigkit::detail::syscall_table::sigaction,
                                               &tripping_sigaction);
-    g_trip_before_ign = true;
-    sigkit::signal(SIGUSR1, SIG_IGN);
+    g_trip_signal = signo;
+    g_trip_count = count;
+    g_trip_armed = true;
+    sigkit::signal(signo, std::move(replacement));
   }
   sigkit::check_signals();
   sigkit::check_signals();
-  const std::string text = capture.text();
-  if (g_seam_trips.load() == 0) {
-    GTEST_SKIP() << "signal() did not install SIG_IGN through detail::sys.sigaction";
+  return capture.text();
+}
+
+std::size_t count_occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {
+    ++n;
   }
+  return n;
+}
+
+std::string race_line(int signo) {
+  return "sigkit: signal " + std::to_string(signo) + " ignored due to race condition\n";
+}
+
+#define SKIP_UNLESS_SEAM_USED()                                                               \
+  if (g_seam_trips.load() == 0) {                                                             \
+    GTEST_SKIP() << "signal() did not install the disposition through detail::sys.sigaction"; \
+  }
+
+TEST(SignalRaceTest, DeliveryWhoseHandlerWasReplacedBySigIgnIsReportedOnce) {
+  g_calls = 0;
+  sigkit::signal(SIGUSR1, &count_handler);
+  const std::string text = race_handler_change(SIGUSR1, SIG_IGN, 1);
+  SKIP_UNLESS_SEAM_USED();
   EXPECT_EQ(g_calls.load(), 0) << "the user's handler must not run after SIG_IGN was installed";
-  const std::string line =
-      "sigkit: signal " + std::to_string(SIGUSR1) + " ignored due to race condition\n";
-  const auto first = text.find(line);
-  EXPECT_NE(first, std::string::npos) << "stderr was: " << text;
-  if (first != std::string::npos) {
-    EXPECT_EQ(text.find(line, first + 1), std::string::npos) << "reported twice: " << text;
-  }
+  EXPECT_EQ(count_occurrences(text, race_line(SIGUSR1)), 1U) << "stderr was: " << text;
+}
+
+TEST(SignalRaceTest, DeliveryWhoseHandlerWasReplacedBySigDflIsDroppedNotActedOn) {
+  g_calls = 0;
+  sigkit::signal(SIGUSR2, &count_handler);
+  // SIGUSR2's default action would end the process; the recorded delivery must not trigger it.
+  const std::string text = race_handler_change(SIGUSR2, SIG_DFL, 1);
+  SKIP_UNLESS_SEAM_USED();
+  EXPECT_EQ(g_calls.load(), 0);
+  EXPECT_EQ(count_occurrences(text, race_line(SIGUSR2)), 1U) << "stderr was: " << text;
+  EXPECT_EQ(sigkit::getsignal(SIGUSR2), SIG_DFL);
+}
+
+TEST(SignalRaceTest, DiscardedSiginfoRecordsAreCountedAsDropped) {
+  const int rt = SIGRTMIN + 7;
+  std::atomic<int> received{0};
+  sigkit::signal(rt, [&](const sigkit::siginfo&) { received.fetch_add(1); });
+  const std::string text = race_handler_change(rt, SIG_IGN, 3);
+  SKIP_UNLESS_SEAM_USED();
+  EXPECT_EQ(received.load(), 0);
+  EXPECT_EQ(sigkit::dropped_deliveries(rt), 3U) << "received + dropped must equal sent";
+  EXPECT_GE(count_occurrences(text, race_line(rt)), 1U) << "stderr was: " << text;
 }
 
 // ---- siginterrupt --------------------------------------------------------------------------
