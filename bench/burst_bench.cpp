@@ -170,7 +170,7 @@ int run_receiver(const run_spec& spec, int signo, int cpu, int ready_fd, shared_
       out.dropped = sigkit::dropped_deliveries(signo);
     }
   } catch (const std::exception& e) {
-    std::snprintf(out.error, sizeof out.error, "%s", e.what());
+    static_cast<void>(std::snprintf(out.error, sizeof out.error, "%s", e.what()));
     return 1;
   }
   const std::uint64_t n = g_received.load();
@@ -325,10 +325,10 @@ int main(int argc, char** argv) {
     if (r.eagain != 0) {
       result += format("; %llu EAGAIN retries", static_cast<unsigned long long>(r.eagain));
     }
-    std::fprintf(stderr, "  burst %-62s %s (sending took %.2f ms, queue capacity %llu)\n",
-                 spec.label, result.c_str(),
-                 static_cast<double>(r.t_last_send - r.t_first_send) / 1e6,
-                 static_cast<unsigned long long>(r.capacity));
+    static_cast<void>(std::fprintf(
+        stderr, "  burst %-62s %s (sending took %.2f ms, queue capacity %llu)\n", spec.label,
+        result.c_str(), static_cast<double>(r.t_last_send - r.t_first_send) / 1e6,
+        static_cast<unsigned long long>(r.capacity)));
     out.result = result;
     if (rt && !raw) {
       const std::uint64_t base = spec.pinned ? raw_time_pinned : raw_time_unpinned;

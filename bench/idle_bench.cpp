@@ -52,7 +52,7 @@ std::string read_text(const std::string& path) {
   char buf[4096];
   std::size_t n = 0;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  std::fclose(f);
+  static_cast<void>(std::fclose(f));
   return out;
 }
 
@@ -115,7 +115,7 @@ int run_idle_child(waiter w, int ready_fd) {
       }
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "idle child: %s\n", e.what());
+    static_cast<void>(std::fprintf(stderr, "idle child: %s\n", e.what()));
     return 1;
   }
 }

@@ -130,7 +130,7 @@ BENCHMARK(BM_check_signals_one_pending_siginfo);
 void BM_raw_raise_raw_handler(benchmark::State& state) {
   install_raw(SIGUSR1, false);
   g_raw_count = 0;
-  for (auto _ : state) ::raise(SIGUSR1);
+  for (auto _ : state) static_cast<void>(::raise(SIGUSR1));
   restore_default(SIGUSR1);
   if (g_raw_count != static_cast<sig_atomic_t>(state.iterations())) {
     state.SkipWithError("raw handler count mismatch");

@@ -225,7 +225,7 @@ int run_measured(path p, int cpu, pid_t partner, std::size_t round_trips, double
       }
     }
   } catch (const std::exception& e) {
-    std::snprintf(out.error, sizeof out.error, "%s", e.what());
+    static_cast<void>(std::snprintf(out.error, sizeof out.error, "%s", e.what()));
     return 1;
   }
   out.wrong_sender = g_wrong_sender;
@@ -273,11 +273,12 @@ void sweep(const char* section, int cpu, std::size_t round_trips, double seconds
     for (std::size_t i = 0; i < kPaths.size(); ++i) {
       if (only >= 0 && static_cast<std::size_t>(only) != i) continue;
       run_result r = run_once(kPaths[i].p, cpu, round_trips, seconds, shared);
-      std::fprintf(stderr, "  %s rep %d %-48s %s\n", section, rep, kPaths[i].label,
-                   r.ok ? format("mean %.2f us p50 %.2f p99 %.2f n=%zu", r.stats.mean_us,
-                                 r.stats.p50_us, r.stats.p99_us, r.stats.count)
-                              .c_str()
-                        : r.error.c_str());
+      static_cast<void>(
+          std::fprintf(stderr, "  %s rep %d %-48s %s\n", section, rep, kPaths[i].label,
+                       r.ok ? format("mean %.2f us p50 %.2f p99 %.2f n=%zu", r.stats.mean_us,
+                                     r.stats.p50_us, r.stats.p99_us, r.stats.count)
+                                  .c_str()
+                            : r.error.c_str()));
       if (!r.ok) {
         if (!best[i].ok) best[i] = r;
         continue;
@@ -345,8 +346,9 @@ int main(int argc, char** argv) {
   ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   auto* shared = make_shared_block<shared_result>();
-  std::fprintf(stderr, "ping-pong: up to %zu round trips or %.1f s per run, best of %d reps\n",
-               round_trips, seconds, reps);
+  static_cast<void>(
+      std::fprintf(stderr, "ping-pong: up to %zu round trips or %.1f s per run, best of %d reps\n",
+                   round_trips, seconds, reps));
   sweep(format("pingpong pinned cpu%d", cpu).c_str(), cpu, round_trips, seconds, reps, only,
         shared);
   if (unpinned) sweep("pingpong unpinned", -1, round_trips, seconds, reps, only, shared);
