@@ -253,6 +253,13 @@ TEST(SetitimerTest, NegativeTimeIsItimerError) {
   }
 }
 
+TEST(SetitimerTest, NegativeZeroIsZero) {
+  // -0.0 is not a negative duration: it disarms, as 0 does.
+  sigkit::setitimer(ITIMER_REAL, seconds_d(100));
+  EXPECT_NO_THROW(sigkit::setitimer(ITIMER_REAL, seconds_d(-0.0), seconds_d(-0.0)));
+  EXPECT_EQ(sigkit::getitimer(ITIMER_REAL).delay.count(), 0.0);
+}
+
 TEST(SetitimerTest, NaNIsInvalidArgument) {
   EXPECT_THROW(sigkit::setitimer(ITIMER_REAL, seconds_d(kNaN)), std::invalid_argument);
   EXPECT_THROW(sigkit::setitimer(ITIMER_REAL, seconds_d(1), seconds_d(kNaN)),

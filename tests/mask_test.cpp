@@ -131,6 +131,15 @@ TEST(MaskTest, UnblockingAPendingSignalRunsItsHandlerBeforeReturning) {
   EXPECT_EQ(calls, 1);
 }
 
+TEST(MaskTest, PthreadSigmaskIsACheckpointEvenWhenNothingIsUnblocked) {
+  std::atomic<int> calls{0};
+  sigkit::signal(SIGUSR1, [&](int) { ++calls; });
+  ASSERT_EQ(::raise(SIGUSR1), 0);  // recorded, not yet handled
+  EXPECT_EQ(calls, 0);
+  static_cast<void>(sigkit::pthread_sigmask(SIG_BLOCK, {}));
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(MaskTest, HandlerExceptionPropagatesFromPthreadSigmask) {
   sigkit::signal(SIGUSR1, [](int) { throw handler_error(); });
   sigkit::pthread_sigmask(SIG_BLOCK, {SIGUSR1});

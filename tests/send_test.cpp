@@ -183,6 +183,15 @@ TEST(RaiseSignalTest, ZeroOnlyChecks) {
   EXPECT_EQ(calls, 0);
 }
 
+TEST(RaiseSignalTest, ZeroIsStillACheckpoint) {
+  std::atomic<int> calls{0};
+  sigkit::signal(SIGUSR1, [&](int) { ++calls; });
+  ASSERT_EQ(::raise(SIGUSR1), 0);  // recorded, not yet handled
+  EXPECT_EQ(calls, 0);
+  sigkit::raise_signal(0);
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(RaiseSignalTest, InvalidNumberIsEinval) {
   for (const int n : {-1, NSIG, 1000}) {
     EXPECT_EQ(system_errno([n] { sigkit::raise_signal(n); }), EINVAL) << n;
@@ -237,6 +246,15 @@ TEST(PthreadKillTest, HandlerExceptionPropagates) {
 
 TEST(PthreadKillTest, ZeroOnlyChecks) {
   EXPECT_NO_THROW(sigkit::pthread_kill(::pthread_self(), 0));
+}
+
+TEST(PthreadKillTest, ZeroIsStillACheckpoint) {
+  std::atomic<int> calls{0};
+  sigkit::signal(SIGUSR2, [&](int) { ++calls; });
+  ASSERT_EQ(::raise(SIGUSR2), 0);
+  EXPECT_EQ(calls, 0);
+  sigkit::pthread_kill(::pthread_self(), 0);
+  EXPECT_EQ(calls, 1);
 }
 
 TEST(PthreadKillTest, ZeroThreadIdIsInvalid) {

@@ -417,6 +417,80 @@ TEST(SigtimedwaitTest, HandlerExceptionPropagatesOutOfTheWait) {
   EXPECT_LT(since(start), 4.0);
 }
 
+TEST(SigtimedwaitTest, NegativeZeroTimeoutPolls) {
+  // -0.0 is not a negative duration (it equals 0): a poll, as in Python.
+  sigkit::pthread_sigmask(SIG_BLOCK, {SIGUSR1});
+  std::optional<sigkit::siginfo> info;
+  EXPECT_NO_THROW(info = sigkit::sigtimedwait({SIGUSR1}, seconds_d(-0.0)));
+  EXPECT_EQ(info, std::nullopt);
+}
+
+TEST(SigtimedwaitTest, IsACheckpointOnlyWhenInterrupted) {
+  // A handler already pending does not run when the wait returns without EINTR.
+  std::atomic<int> calls{0};
+  sigkit::pthread_sigmask(SIG_BLOCK, {SIGUSR1});  // a checkpoint, so before the raise below
+  sigkit::signal(SIGUSR2, [&](int) { ++calls; });
+  ASSERT_EQ(::raise(SIGUSR2), 0);
+  ASSERT_EQ(::raise(SIGUSR1), 0);
+  const auto info = sigkit::sigtimedwait({SIGUSR1}, seconds_d(1));
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->signo, SIGUSR1);
+  EXPECT_EQ(sigkit::sigtimedwait({SIGUSR1}, seconds_d(0)), std::nullopt);
+  EXPECT_EQ(calls, 0);
+  sigkit::check_signals();
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(SigwaitinfoTest, IsACheckpointOnlyWhenInterrupted) {
+  std::atomic<int> calls{0};
+  sigkit::pthread_sigmask(SIG_BLOCK, {SIGUSR1});
+  sigkit::signal(SIGUSR2, [&](int) { ++calls; });
+  ASSERT_EQ(::raise(SIGUSR2), 0);
+  ASSERT_EQ(::raise(SIGUSR1), 0);
+  EXPECT_EQ(sigkit::sigwaitinfo({SIGUSR1}).signo, SIGUSR1);
+  EXPECT_EQ(calls, 0);
+  sigkit::check_signals();
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(SigtimedwaitTest, InterruptedInAnotherThreadResumesWithoutRunningHandlers) {
+  // In a thread other than the main thread an interrupted wait runs no handlers (API.md 1:
+  // check_signals does nothing there) and still resumes with the remaining time.
+  std::atomic<int> calls{0};
+  std::atomic<bool> on_main{false};
+  const std::thread::id main_id = std::this_thread::get_id();
+  sigkit::signal(SIGUSR1, [&](int) {
+    ++calls;
+    on_main = std::this_thread::get_id() == main_id;
+  });
+  sigkit::pthread_sigmask(SIG_BLOCK, {SIGUSR2});
+  std::atomic<bool> timed_out{false};
+  std::atomic<int> calls_seen_in_thread{-1};
+  std::atomic<double> took{0.0};
+  std::atomic<bool> started{false};
+  std::thread t([&] {
+    sigkit::pthread_sigmask(SIG_UNBLOCK, {SIGUSR1});
+    started = true;
+    const auto start = steady_clock::now();
+    timed_out = !sigkit::sigtimedwait({SIGUSR2}, seconds_d(1.0)).has_value();
+    took = since(start);
+    calls_seen_in_thread = calls.load();
+  });
+  // Block SIGUSR1 here so that only the thread can take it.
+  sigkit::block({SIGUSR1});
+  while (!started) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  sigkit::pthread_kill(t.native_handle(), SIGUSR1);
+  t.join();
+  EXPECT_TRUE(timed_out);
+  EXPECT_GE(took, 1.0);
+  EXPECT_LT(took, 1.25);
+  EXPECT_EQ(calls_seen_in_thread, 0);
+  sigkit::check_signals();
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(on_main);
+}
+
 TEST(SigtimedwaitTest, WorksInAnotherThread) {
   sigkit::pthread_sigmask(SIG_BLOCK, {SIGRTMIN + 3});
   std::atomic<bool> timed_out{false};
