@@ -376,14 +376,14 @@ TEST(SigtimedwaitTest, InterruptedWaitResumesWithTheRemainingTime) {
   sigkit::signal(SIGUSR1, [&](int) { ++calls; });
   sigkit::pthread_sigmask(SIG_BLOCK, {SIGUSR2});
   delayed_sender sender;
-  sender.start({{0.3, SIGUSR1}, {0.6, SIGUSR1}});
+  sender.start({{0.3, SIGUSR1}, {0.7, SIGUSR1}});
   const auto start = steady_clock::now();
   EXPECT_EQ(sigkit::sigtimedwait({SIGUSR2}, seconds_d(1.0)), std::nullopt);
   const double took = since(start);
   EXPECT_EQ(calls, 2);
   EXPECT_GE(took, 1.0);
-  // Restarting with the full timeout after each interruption would take about 1.6 s.
-  EXPECT_LT(took, 1.45);
+  // Restarting with the full timeout after each interruption would take about 1.7 s.
+  EXPECT_LT(took, 1.5);
 }
 
 TEST(SigtimedwaitTest, DeadlinePassingInsideTheHandlerGivesNullopt) {
@@ -479,12 +479,12 @@ TEST(SigtimedwaitTest, InterruptedInAnotherThreadResumesWithoutRunningHandlers) 
   // Block SIGUSR1 here so that only the thread can take it.
   sigkit::block({SIGUSR1});
   while (!started) std::this_thread::yield();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   sigkit::pthread_kill(t.native_handle(), SIGUSR1);
   t.join();
   EXPECT_TRUE(timed_out);
   EXPECT_GE(took, 1.0);
-  EXPECT_LT(took, 1.25);
+  EXPECT_LT(took, 1.4);
   EXPECT_EQ(calls_seen_in_thread, 0);
   sigkit::check_signals();
   EXPECT_EQ(calls, 1);
