@@ -259,12 +259,16 @@ std::vector<diagnosis> diagnose(const process_status& now, const process_status*
                        "a command runs), else never",
                        name, thread_count == 1 ? "the only thread" : "every thread")});
     }
-    if (!ignored && !blocking.empty() && !open.empty()) {
+    // Worker threads that block everything while the main thread takes the signals are the
+    // recommended design, not a problem. The trap is the reverse: the main thread blocks a
+    // signal (to sigwait for it, or to keep it away) while some thread does not.
+    const bool main_blocks = std::find(blocking.begin(), blocking.end(), now.pid) != blocking.end();
+    if (!ignored && main_blocks && !open.empty()) {
       findings.push_back(
           {"blocked-in-some-threads", s,
-           fmt::format("{} is blocked in {} of {} threads ({}) but not in {}: the kernel "
-                       "delivers it to a thread that does not block it, so a sigwait/signalfd "
-                       "in a blocking thread will miss it",
+           fmt::format("{} is blocked in {} of {} threads ({}, the main thread among them) "
+                       "but not in {}: the kernel delivers it to a thread that does not block "
+                       "it, so a sigwait/signalfd in a blocking thread will miss it",
                        name, blocking.size(), thread_count, join_tids(blocking), join_tids(open))});
     }
     if (ignored && (s == SIGINT || s == SIGTERM)) {

@@ -222,11 +222,11 @@ TEST(StatusParseTest, ReadsEveryMask) {
 
 TEST(StatusDiagnoseTest, FindsEachProblem) {
   cli::process_status p = cli::parse_proc_status(kSampleStatus);
-  p.threads = {{4242, "demo", 0x200, 0x600}, {4243, "worker", 0, 0x600 | 0x800}};
+  p.threads = {{4242, "demo", 0x200, 0x600 | 0x800}, {4243, "worker", 0, 0x600}};
   const auto findings = cli::diagnose(p);
   // SIGUSR1 (10) is caught and blocked in both threads.
   EXPECT_THAT(kinds_for(findings, SIGUSR1), ::testing::Contains("caught-but-blocked"));
-  // SIGUSR2 (12) is blocked in the worker only.
+  // SIGUSR2 (12) is blocked in the main thread, not in the worker.
   EXPECT_THAT(kinds_for(findings, SIGUSR2), ::testing::Contains("blocked-in-some-threads"));
   // SIGINT (2) is ignored.
   EXPECT_THAT(kinds_for(findings, SIGINT), ::testing::Contains("ignored"));
@@ -236,6 +236,15 @@ TEST(StatusDiagnoseTest, FindsEachProblem) {
   // SIGPIPE (13) ignored is normal: nothing to say.
   EXPECT_TRUE(kinds_for(findings, SIGPIPE).empty());
   EXPECT_TRUE(kinds_for(findings, SIGCHLD).empty());
+}
+
+TEST(StatusDiagnoseTest, WorkersThatBlockEverythingAreFine) {
+  // The recommended design: workers block everything, the main thread takes the signals.
+  cli::process_status p;
+  p.pid = 100;
+  p.caught = 1U << (SIGTERM - 1);
+  p.threads = {{100, "main", 0, 0}, {101, "worker", 0, ~std::uint64_t{0}}};
+  EXPECT_TRUE(cli::diagnose(p).empty());
 }
 
 TEST(StatusDiagnoseTest, PendingInBothSamplesIsPendingLong) {
@@ -259,7 +268,7 @@ TEST(StatusCommandTest, DiagnosesAPreparedChild) {
   child_process subject = sigkit_cli_test::start_status_subject();
   const auto p = cli::read_process_status(subject.pid);
   EXPECT_EQ(p.pid, subject.pid);
-  ASSERT_EQ(p.threads.size(), 2U);
+  ASSERT_GE(p.threads.size(), 2U);  // more under a sanitizer: its runtime's threads
   EXPECT_NE(p.ignored & (1U << (SIGINT - 1)), 0U);
   EXPECT_NE(p.caught & (1U << (SIGUSR1 - 1)), 0U);
   const auto findings = cli::diagnose(p);
@@ -276,12 +285,13 @@ TEST(StatusCommandTest, DiagnosesAPreparedChild) {
   EXPECT_EQ(err.str(), "");
   const std::string text = out.str();
   EXPECT_THAT(text, HasSubstr(std::to_string(subject.pid)));
-  EXPECT_THAT(text, HasSubstr("2 threads"));
   EXPECT_THAT(text, HasSubstr("ignored:        SIGINT"));
   EXPECT_THAT(text, HasSubstr("SIGINT is ignored"));
   EXPECT_THAT(text, HasSubstr("SIGUSR1 is caught but blocked in every thread"));
-  EXPECT_THAT(text, HasSubstr("SIGUSR2 is blocked in 1 of 2 threads"));
-  EXPECT_THAT(text, HasSubstr("blocked: SIGUSR1 SIGUSR2"));
+  EXPECT_THAT(text, HasSubstr("SIGUSR2 is blocked in "));
+  EXPECT_THAT(text, HasSubstr("the main thread among them) but not in "));
+  EXPECT_THAT(text, HasSubstr("blocked: SIGUSR1 SIGUSR2\n"));
+  EXPECT_THAT(text, HasSubstr("blocked: SIGUSR1\n"));
 }
 
 TEST(StatusCommandTest, ReportsSignalsPendingForALongTime) {
@@ -298,7 +308,7 @@ TEST(StatusCommandTest, ReportsSignalsPendingForALongTime) {
   ASSERT_EQ(doc.size(), 1U);
   const auto& entry = doc[0];
   EXPECT_EQ(entry.at("pid"), subject.pid);
-  EXPECT_EQ(entry.at("thread_count"), 2);
+  EXPECT_GE(entry.at("thread_count").get<int>(), 2);
   EXPECT_EQ(entry.at("shared_pending"), nlohmann::json::array({"SIGUSR1"}));
   EXPECT_EQ(entry.at("ignored"), nlohmann::json::array({"SIGINT"}));
   EXPECT_FALSE(entry.contains("threads"));

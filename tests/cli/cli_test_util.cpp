@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -211,20 +210,14 @@ child_process start_status_subject() {
         sigkit::signal(SIGINT, SIG_IGN);
         sigkit::signal(SIGUSR1, sigkit::handler([](int) {}));
         static_cast<void>(sigkit::block({SIGUSR1}));  // inherited by the thread below
-        static std::atomic<bool> worker_ready{false};
         std::thread worker([] {
-          static_cast<void>(sigkit::block({SIGUSR2}));
-          worker_ready.store(true);
           for (;;) {
             ::pause();
           }
         });
         worker.detach();
-        // Tell the parent only once the worker has blocked SIGUSR2 (the alarm() watchdog
-        // bounds the wait).
-        while (!worker_ready.load()) {
-          ::usleep(1000);
-        }
+        // Blocked after the worker exists: the worker keeps SIGUSR2 unblocked.
+        static_cast<void>(sigkit::block({SIGUSR2}));
         std::printf("subject ready\n");
         std::fflush(stdout);
         for (;;) {

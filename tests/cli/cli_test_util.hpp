@@ -50,8 +50,9 @@ child_process spawn_exec(const std::vector<std::string>& argv);
 int run_forked(const std::function<int()>& body, unsigned watchdog_s = 30);
 
 /// A process with a known signal state, for `status`: SIGINT ignored; SIGUSR1 caught (sigkit
-/// handler) but blocked in both threads; SIGUSR2 at SIG_DFL and blocked in the second thread
-/// only. Returns once it is set up. The destructor of child_process kills it.
+/// handler) but blocked in both threads; SIGUSR2 at SIG_DFL and blocked in the main thread but
+/// not in the worker thread. Returns once it is set up. The destructor of child_process kills
+/// it. (Under a sanitizer the process has more threads: the runtime's, which block everything.)
 child_process start_status_subject();
 
 /// True if `pid` is a zombie or gone.

@@ -142,12 +142,13 @@ TEST(ToolStatusTest, DiagnosesAPreparedProcess) {
   EXPECT_EQ(p.at("pid"), subject.pid);
   EXPECT_EQ(p.at("ignored"), nlohmann::json::array({"SIGINT"}));
   EXPECT_THAT(p.at("caught").dump(), HasSubstr("\"SIGUSR1\""));
-  ASSERT_EQ(p.at("threads").size(), 2U);
+  ASSERT_GE(p.at("threads").size(), 2U);  // more under a sanitizer: its runtime's threads
   std::set<std::string> blocked_sets;
   for (const auto& t : p.at("threads")) {
     blocked_sets.insert(t.at("blocked").dump());
   }
-  EXPECT_EQ(blocked_sets, (std::set<std::string>{R"(["SIGUSR1"])", R"(["SIGUSR1","SIGUSR2"])"}));
+  EXPECT_EQ(blocked_sets.count(R"(["SIGUSR1"])"), 1U);            // the worker
+  EXPECT_EQ(blocked_sets.count(R"(["SIGUSR1","SIGUSR2"])"), 1U);  // the main thread
   std::set<std::string> kinds;
   for (const auto& d : p.at("diagnoses")) {
     kinds.insert(d.at("kind").get<std::string>() + ":" + d.at("signal").get<std::string>());
@@ -162,7 +163,8 @@ TEST(ToolStatusTest, TextOutputInPlainWords) {
   ASSERT_EQ(r.exit_code(), 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("SIGINT is ignored: Ctrl-C will not stop this process"));
   EXPECT_THAT(r.out, HasSubstr("SIGUSR1 is caught but blocked in every thread"));
-  EXPECT_THAT(r.out, HasSubstr("SIGUSR2 is blocked in 1 of 2 threads"));
+  EXPECT_THAT(r.out, HasSubstr("SIGUSR2 is blocked in "));
+  EXPECT_THAT(r.out, HasSubstr("the main thread among them"));
 }
 
 // ---- send + wait --------------------------------------------------------------------------
