@@ -314,6 +314,25 @@ TEST(SignalTest, FromAnotherThreadThrowsInvalidArgument) {
   EXPECT_EQ(sigkit::getsignal(SIGUSR1), SIG_DFL);
 }
 
+TEST(SignalTest, ThreadRuleComesBeforeOsErrors) {
+  // API.md: argument checks first, then the thread rule, then the OS.
+  int invalid = 0;
+  int system = 0;
+  run_in_thread([&] {
+    for (const int s : {SIGKILL, SIGSTOP, 32}) {
+      try {
+        sigkit::signal(s, &count_handler);
+      } catch (const std::invalid_argument&) {
+        ++invalid;
+      } catch (const std::system_error&) {
+        ++system;
+      }
+    }
+  });
+  EXPECT_EQ(invalid, 3);
+  EXPECT_EQ(system, 0);
+}
+
 TEST(SignalTest, GetsignalAndSiginterruptWorkFromAnotherThread) {
   sigkit::signal(SIGUSR1, &count_handler);
   bool equal = false;
@@ -443,6 +462,9 @@ TEST(SignalRaceTest, DiscardedSiginfoRecordsAreCountedAsDropped) {
   SKIP_UNLESS_SEAM_USED();
   EXPECT_EQ(received.load(), 0);
   EXPECT_EQ(sigkit::dropped_deliveries(rt), 3U) << "received + dropped must equal sent";
+  const int status =
+      sigkit_test::run_in_child([rt] { return sigkit::dropped_deliveries(rt) == 0 ? 0 : 1; });
+  EXPECT_EQ(status, 0) << "a forked child starts with dropped_deliveries() at 0";
   EXPECT_GE(count_occurrences(text, race_line(rt)), 1U) << "stderr was: " << text;
 }
 

@@ -136,6 +136,23 @@ TEST(WakeupFdTest, FromAnotherThreadThrowsInvalidArgument) {
   EXPECT_EQ(sigkit::get_wakeup_fd(), -1);
 }
 
+TEST(WakeupFdTest, ThreadRuleComesBeforeOsErrors) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  bool invalid = false;
+  std::thread([&] {
+    try {
+      sigkit::set_wakeup_fd(fds[1]);  // closed: EBADF from the OS, but the thread rule wins
+    } catch (const std::invalid_argument&) {
+      invalid = true;
+    } catch (const std::system_error&) {
+    }
+  }).join();
+  EXPECT_TRUE(invalid);
+}
+
 TEST(WakeupFdTest, GetWakeupFdWorksFromAnotherThread) {
   const sigkit_test::pipe_pair p;
   sigkit::set_wakeup_fd(p.write_end);
