@@ -659,6 +659,39 @@ TEST(ForkTest, ChildDoesNotRunHandlersOfSignalsDeliveredBeforeFork) {
   EXPECT_EQ(g_log.snapshot(), (std::vector<int>{SIGUSR1, SIGRTMIN + 2}));
 }
 
+// Back-pressure blocks the signal in the interrupted thread's mask; a fork before the next
+// checkpoint copies that mask into the child. The child forgets the parent's deliveries
+// (API.md point 9), so it must not stay with the signal blocked either: its own deliveries
+// would then wait in the kernel forever, never reaching the handler (point 3).
+TEST(ForkTest, ChildIsNotLeftWithASignalBlockedByBackPressure) {
+  SKIP_QUEUED_DELIVERIES_UNDER_TSAN();
+  const int rt = SIGRTMIN + 8;
+  std::atomic<int> received{0};
+  sigkit::signal(rt, [&](const sigkit::siginfo&) { received.fetch_add(1); });
+  const int sent = static_cast<int>(sigkit::siginfo_queue_capacity()) + 100;
+  for (int i = 0; i < sent; ++i) raw_sigqueue(::getpid(), rt, i);  // no checkpoint: throttled
+  const int status = fork_and_wait([&received, rt] {
+    received = 0;
+    for (int i = 0; i < 5; ++i) raw_sigqueue(::getpid(), rt, i);
+    const auto deadline = clock_type::now() + 5s;
+    while (received.load() < 5 && clock_type::now() < deadline) sigkit::sleep(1ms);
+    if (received.load() == 5) return 0;
+    sigset_t mask;
+    ::pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+    return ::sigismember(&mask, rt) == 1 ? 2 : 1;  // 2: still blocked in the child
+  });
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << sigkit_test::describe_status(status)
+      << " (exited 2: the child's own deliveries stayed blocked by the parent's back-pressure)";
+  // The parent still gets everything it was sent.
+  const auto deadline = clock_type::now() + 10s;
+  while (received.load() + static_cast<int>(sigkit::dropped_deliveries(rt)) < sent &&
+         clock_type::now() < deadline) {
+    sigkit::sleep(1ms);
+  }
+  EXPECT_EQ(received.load() + static_cast<int>(sigkit::dropped_deliveries(rt)), sent);
+}
+
 // ---- real faults ------------------------------------------------------------------------------
 
 std::atomic<int> g_fault_calls{0};
