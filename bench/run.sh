@@ -76,7 +76,12 @@ echo "sigkit benchmarks - $(date -u '+%Y-%m-%d %H:%M UTC') - $(nproc) CPUs," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 awk -F'\t' '
-  { for (i = 2; i <= 8; ++i) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } }
+  {
+    for (i = 2; i <= 8; ++i) {
+      c = $i; gsub(/\|/, "\\|", c)   # a "|" inside a cell would end it in markdown
+      cell[NR, i] = c; if (length(c) > w[i]) w[i] = length(c)
+    }
+  }
   END {
     split("section|case|result|baseline|ratio|target|verdict", head, "|")
     for (i = 2; i <= 8; ++i) if (length(head[i - 1]) > w[i]) w[i] = length(head[i - 1])
