@@ -230,6 +230,21 @@ TEST(SignalTest, GetsignalTellsTheTruthAfterForeignCodeReplacedSigkitsHandler) {
   EXPECT_TRUE(sigkit::signal(SIGUSR1, SIG_DFL).empty());
 }
 
+TEST(SignalTest, ForeignCodeRestoringSigkitsSigactionMakesTheHandlerCurrentAgain) {
+  g_calls = 0;
+  sigkit::signal(SIGUSR1, &count_handler);
+  // A library saves the disposition, installs its own, and later puts the saved one back.
+  struct sigaction saved {};
+  ASSERT_EQ(::sigaction(SIGUSR1, nullptr, &saved), 0);
+  raw_set_handler(SIGUSR1, &foreign_c_handler);
+  EXPECT_TRUE(sigkit::getsignal(SIGUSR1).empty());
+  ASSERT_EQ(::sigaction(SIGUSR1, &saved, nullptr), 0);
+  EXPECT_EQ(sigkit::getsignal(SIGUSR1), &count_handler);
+  ASSERT_EQ(::raise(SIGUSR1), 0);
+  sigkit::check_signals();
+  EXPECT_EQ(g_calls.load(), 1);
+}
+
 TEST(SignalTest, GetsignalComparesWithSigIgnAndFunctionPointers) {
   sigkit::signal(SIGUSR2, SIG_IGN);
   EXPECT_TRUE(sigkit::getsignal(SIGUSR2) == SIG_IGN);
