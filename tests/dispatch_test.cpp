@@ -593,6 +593,52 @@ TEST(SiginfoTest, DeliveriesBeyondCapacityAreReceivedOrCounted) {
   RecordProperty("dropped", std::to_string(sigkit::dropped_deliveries(rt)));
 }
 
+// Back-pressure blocks a signal in the interrupted thread only until the next checkpoint.
+// That temporary block must not leak into masks that user code saves and later restores:
+// otherwise restoring the saved mask after the checkpoint re-blocks the signal for good, and
+// every later delivery waits in the kernel, neither received nor counted (API.md point 3).
+void flood_past_capacity(int rt, std::atomic<int>& received) {
+  sigkit::signal(rt, [&received](const sigkit::siginfo&) { received.fetch_add(1); });
+  const int sent = static_cast<int>(sigkit::siginfo_queue_capacity()) + 100;
+  for (int i = 0; i < sent; ++i) raw_sigqueue(::getpid(), rt, i);  // throttled by now
+}
+
+void expect_later_deliveries_arrive(int rt, std::atomic<int>& received) {
+  const auto settle = clock_type::now() + 10s;
+  while (sigkit::sigpending().contains(rt) && clock_type::now() < settle) sigkit::sleep(1ms);
+  received = 0;
+  for (int i = 0; i < 5; ++i) raw_sigqueue(::getpid(), rt, i);
+  const auto deadline = clock_type::now() + 3s;
+  while (received.load() < 5 && clock_type::now() < deadline) sigkit::sleep(1ms);
+  sigset_t mask;
+  ::pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+  EXPECT_EQ(received.load(), 5) << "later deliveries are stuck; signal blocked in main: "
+                                << ::sigismember(&mask, rt);
+}
+
+TEST(BackPressureTest, RestoringAMaskSavedBySigkitPthreadSigmaskDoesNotBlockTheSignal) {
+  SKIP_QUEUED_DELIVERIES_UNDER_TSAN();
+  const int rt = SIGRTMIN + 9;
+  std::atomic<int> received{0};
+  flood_past_capacity(rt, received);
+  const sigkit::signal_set old = sigkit::pthread_sigmask(SIG_BLOCK, sigkit::signal_set{SIGUSR1});
+  EXPECT_FALSE(old.contains(rt)) << "the old mask reports a block the user never made";
+  sigkit::pthread_sigmask(SIG_SETMASK, old);
+  expect_later_deliveries_arrive(rt, received);
+}
+
+TEST(BackPressureTest, ScopedBlockAroundACheckpointDoesNotBlockTheSignal) {
+  SKIP_QUEUED_DELIVERIES_UNDER_TSAN();
+  const int rt = SIGRTMIN + 10;
+  std::atomic<int> received{0};
+  flood_past_capacity(rt, received);
+  {
+    const sigkit::scoped_block block(sigkit::signal_set{SIGUSR1});
+    sigkit::check_signals();
+  }
+  expect_later_deliveries_arrive(rt, received);
+}
+
 // ---- the main-thread rule -----------------------------------------------------------------
 
 TEST(MainThreadTest, CheckSignalsInAnotherThreadDoesNothing) {
