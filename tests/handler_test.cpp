@@ -108,6 +108,17 @@ TEST(HandlerTest, SameFunctionPointerComparesEqual) {
   EXPECT_EQ(a, b);
   EXPECT_NE(a, sigkit::handler(&other_handler));
   EXPECT_NE(a, sigkit::handler(SIG_DFL));
+  EXPECT_EQ(sigkit::handler(count_handler), a);  // a function reference decays to the same
+}
+
+void info_function(const sigkit::siginfo& /*info*/) {}
+
+TEST(HandlerTest, SameSiginfoFunctionPointerComparesEqual) {
+  const sigkit::handler a(&info_function);
+  const sigkit::handler b(&info_function);
+  EXPECT_TRUE(a.takes_siginfo());
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, sigkit::handler(&count_handler));
 }
 
 TEST(HandlerTest, CopiesCompareEqual) {
