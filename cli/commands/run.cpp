@@ -92,7 +92,7 @@ class scoped_wakeup_fd {
 // Restores the calling thread's mask on destruction.
 class scoped_mask {
  public:
-  explicit scoped_mask(signal_set previous) : previous_(std::move(previous)) {}
+  explicit scoped_mask(const signal_set& previous) : previous_(previous) {}
   ~scoped_mask() {
     try {
       static_cast<void>(sigkit::pthread_sigmask(SIG_SETMASK, previous_));
@@ -198,6 +198,7 @@ run_outcome run_child(const run_options& options, std::ostream& err) {
 
   std::vector<std::string> args = options.command;
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) {
     argv.push_back(a.data());
   }
@@ -209,6 +210,7 @@ run_outcome run_child(const run_options& options, std::ostream& err) {
   } state;
   pipe_fds wakeup(O_CLOEXEC | O_NONBLOCK);
   std::vector<std::unique_ptr<scoped_handler>> handlers;
+  handlers.reserve(forward.size() + 1);
   for (const int s : forward) {
     handlers.push_back(std::make_unique<scoped_handler>(
         s, handler([&state](const siginfo& info) { state.deliveries.push_back(info); })));

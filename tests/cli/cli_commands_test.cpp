@@ -342,7 +342,7 @@ TEST(StatusCommandTest, DefaultsToTheParent) {
 
 // ---- send and wait ------------------------------------------------------------------------
 
-child_process start_waiter(cli::wait_options options) {
+child_process start_waiter(const cli::wait_options& options) {
   child_process waiter =
       spawn([options] { return cli::wait_command(options, std::cout, std::cerr); });
   if (!waiter.wait_for_text("ready pid=" + std::to_string(waiter.pid) + "\n",
@@ -637,7 +637,7 @@ TEST(RunCommandTest, NotExecutableIs126) {
 
 TEST(RunCommandTest, ChildStartsWithDefaultDispositionsAndEmptyMask) {
   const int status = run_forked([] {
-    ::signal(SIGPIPE, SIG_IGN);  // as a Python parent would leave it
+    static_cast<void>(::signal(SIGPIPE, SIG_IGN));  // as a Python parent would leave it
     sigset_t usr2;
     sigemptyset(&usr2);
     sigaddset(&usr2, SIGUSR2);
@@ -676,6 +676,7 @@ TEST(RunCommandTest, RejectsBadOptions) {
 int app(std::vector<std::string> args, std::string& out_text, std::string& err_text) {
   args.insert(args.begin(), "sigkit");
   std::vector<char*> argv;
+  argv.reserve(args.size());
   for (auto& a : args) {
     argv.push_back(a.data());
   }

@@ -49,7 +49,7 @@ child_process fork_with_pipes(const std::function<void()>& in_child) {
   int err[2];
   make_pipe(out);
   make_pipe(err);
-  std::fflush(nullptr);
+  static_cast<void>(std::fflush(nullptr));
   const pid_t pid = ::fork();
   if (pid < 0) {
     throw std::runtime_error("fork failed");
@@ -161,7 +161,7 @@ child_process spawn(const std::function<int()>& body, unsigned watchdog_s) {
     } catch (...) {
       rc = 99;
     }
-    std::fflush(nullptr);
+    static_cast<void>(std::fflush(nullptr));
     ::_exit(rc);
   });
 }
@@ -179,7 +179,7 @@ child_process spawn_exec(const std::vector<std::string>& argv) {
 }
 
 int run_forked(const std::function<int()>& body, unsigned watchdog_s) {
-  std::fflush(nullptr);
+  static_cast<void>(std::fflush(nullptr));
   const pid_t pid = ::fork();
   if (pid < 0) {
     throw std::runtime_error("fork failed");
@@ -192,7 +192,7 @@ int run_forked(const std::function<int()>& body, unsigned watchdog_s) {
     } catch (...) {
       rc = 99;
     }
-    std::fflush(nullptr);
+    static_cast<void>(std::fflush(nullptr));
     ::_exit(rc);
   }
   int status = 0;
@@ -219,7 +219,7 @@ child_process start_status_subject() {
         // Blocked after the worker exists: the worker keeps SIGUSR2 unblocked.
         static_cast<void>(sigkit::block({SIGUSR2}));
         std::printf("subject ready\n");
-        std::fflush(stdout);
+        static_cast<void>(std::fflush(stdout));
         for (;;) {
           ::pause();
         }

@@ -303,7 +303,7 @@ TEST(ToolRunTest, NoZombiesLeft) {
   // exits without leaving its own child behind while still running.
   child_process run = start_tool({"run", "--", "sh", "-c", "echo $$; sleep 0.3"});
   ASSERT_TRUE(run.wait_for_text("\n", milliseconds(10000), true));
-  const pid_t child = static_cast<pid_t>(std::stol(run.out));
+  const auto child = static_cast<pid_t>(std::stol(run.out));
   const int status = run.finish();
   EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
   EXPECT_TRUE(sigkit_cli_test::is_zombie_or_gone(child));
