@@ -23,6 +23,7 @@
 #include "sigkit/signum.hpp"
 #include "sigkit/version.hpp"
 #include "sigkit_cli/commands.hpp"
+#include "support/test_support.hpp"
 
 namespace {
 
@@ -508,6 +509,34 @@ TEST(RunCommandTest, DiesByTheChildsSignal) {
   });
   ASSERT_TRUE(WIFSIGNALED(status)) << status;
   EXPECT_EQ(WTERMSIG(status), SIGUSR2);
+}
+
+TEST(RunCommandTest, DiesByTheChildsSignalEvenIfIgnoredAndBlocked) {
+  const int status = run_forked([] {
+    static_cast<void>(::signal(SIGUSR2, SIG_IGN));
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    ::sigprocmask(SIG_BLOCK, &usr2, nullptr);
+    auto options = run_opts({"sh", "-c", "kill -USR2 $$"});
+    options.forward = "none";  // so the child starts with SIGUSR2 at SIG_DFL
+    std::ostringstream err;
+    return cli::run_command(options, err);
+  });
+  ASSERT_TRUE(WIFSIGNALED(status)) << sigkit_test::describe_status(status);
+  EXPECT_EQ(WTERMSIG(status), SIGUSR2);
+}
+
+TEST(RunCommandTest, IgnoredForwardedSignalStaysIgnored) {
+  // As under nohup: SIGHUP ignored on entry is neither forwarded nor reset in the child.
+  const int status = run_forked([] {
+    static_cast<void>(::signal(SIGHUP, SIG_IGN));
+    std::ostringstream err;
+    const auto o = cli::run_child(run_opts({"sh", "-c", "kill -HUP $$; exit 4"}), err);
+    return o.exit_code;
+  });
+  ASSERT_TRUE(WIFEXITED(status)) << sigkit_test::describe_status(status);
+  EXPECT_EQ(WEXITSTATUS(status), 4);
 }
 
 TEST(RunCommandTest, TimeoutSendsTermAndExits124) {
