@@ -75,7 +75,8 @@ struct pipe_fds {
 // Installs the wakeup fd and puts the previous one back on destruction.
 class scoped_wakeup_fd {
  public:
-  explicit scoped_wakeup_fd(int fd) : previous_(sigkit::set_wakeup_fd(fd)) {}
+  // A full pipe only means wakeups are already pending: no warning for it.
+  explicit scoped_wakeup_fd(int fd) : previous_(sigkit::set_wakeup_fd(fd, false)) {}
   ~scoped_wakeup_fd() {
     try {
       sigkit::set_wakeup_fd(previous_);
