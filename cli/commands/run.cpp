@@ -107,10 +107,7 @@ class scoped_mask {
   signal_set previous_;
 };
 
-bool is_ignored_now(int s) {
-  struct sigaction current {};
-  return ::sigaction(s, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
-}
+bool is_ignored_now(int s) { return sigkit::getsignal(s).is_ignore(); }
 
 // In the child between fork and exec: only async-signal-safe calls. Every disposition goes
 // back to SIG_DFL except the forwarded ones the parent inherited as ignored (nohup, background
