@@ -116,6 +116,7 @@ pid_t fork_child(unsigned watchdog_s, F&& body) {
 /// Waits up to `timeout_s` for `pid`; then SIGKILLs and reaps it. Returns the wait status, or
 /// -1 if it had to be killed.
 inline int reap(pid_t pid, double timeout_s) {
+  if (pid <= 0) return -1;  // never kill(0 or negative): that is a process group
   const std::uint64_t deadline = now_ns() + static_cast<std::uint64_t>(timeout_s * 1e9);
   int status = 0;
   for (;;) {
@@ -134,6 +135,7 @@ inline int reap(pid_t pid, double timeout_s) {
 
 /// Kills `pid` (which this process created) with SIGKILL and reaps it.
 inline void kill_and_reap(pid_t pid) {
+  if (pid <= 0) return;
   ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -75,7 +75,8 @@ int run_partner(int cpu) {
     siginfo_t si;
     const int s = ::sigwaitinfo(&set, &si);
     if (s == SIGUSR1) {
-      ::kill(si.si_pid, SIGUSR1);
+      // Never kill(0 or negative): that would signal a whole process group.
+      if (si.si_pid > 0) ::kill(si.si_pid, SIGUSR1);
     } else if (s < 0 && errno != EINTR) {
       return 1;
     }
