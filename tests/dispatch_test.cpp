@@ -639,6 +639,52 @@ TEST(BackPressureTest, ScopedBlockAroundACheckpointDoesNotBlockTheSignal) {
   expect_later_deliveries_arrive(rt, received);
 }
 
+// The kernel can hand deliveries only to a worker thread (the main thread blocks the
+// signal). When back-pressure hits there, the signal must not stay blocked in the worker for
+// good: the instances the kernel kept back would then wait forever, neither received nor
+// counted, and received + dropped_deliveries() would never reach the number sent (API.md
+// point 3 and "Losses").
+TEST(BackPressureTest, BackPressureInAWorkerThreadDoesNotStallDeliveries) {
+  SKIP_QUEUED_DELIVERIES_UNDER_TSAN();
+  const int rt = SIGRTMIN + 11;
+  std::atomic<int> received{0};
+  sigkit::signal(rt, [&received](const sigkit::siginfo&) { received.fetch_add(1); });
+  raw_mask(SIG_BLOCK, {rt});
+  std::atomic<bool> stop{false};
+  std::thread receiver([&stop, rt] {
+    raw_mask(SIG_UNBLOCK, {rt});
+    while (!stop.load()) std::this_thread::sleep_for(1ms);
+  });
+  const int sent = static_cast<int>(sigkit::siginfo_queue_capacity()) + 100;
+  const pid_t self = ::getpid();
+  const int status = fork_and_wait([self, sent, rt] {
+    for (int i = 0; i < sent; ++i) {
+      sigval v{};
+      v.sival_int = i;
+      while (::sigqueue(self, rt, v) != 0) {
+        if (errno != EAGAIN) return 1;
+        ::usleep(100);
+      }
+    }
+    return 0;
+  });
+  EXPECT_EQ(status, 0) << sigkit_test::describe_status(status);
+  // No checkpoint yet: let the worker record until the queue pushes back.
+  std::this_thread::sleep_for(300ms);
+  const auto accounted = [&] {
+    return received.load() + static_cast<int>(sigkit::dropped_deliveries(rt));
+  };
+  const auto deadline = clock_type::now() + 5s;
+  while (accounted() < sent && clock_type::now() < deadline) sigkit::sleep(1ms);
+  stop = true;
+  receiver.join();
+               static_cast<unsigned long long>(sigkit::dropped_deliveries(rt)));
+               EXPECT_EQ(accounted(), sent)
+                   << "received " << received.load() << ", dropped "
+                   << sigkit::dropped_deliveries(rt)
+                   << ", still queued in the kernel: " << sigkit::sigpending().contains(rt);
+}
+
 // ---- the main-thread rule -----------------------------------------------------------------
 
 TEST(MainThreadTest, CheckSignalsInAnotherThreadDoesNothing) {
