@@ -69,7 +69,9 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
   int value = 0;
   auto* send_cmd = app.add_subcommand(
       "send", "Send a signal race-free through a pidfd (or queue it with --value)");
-  send_cmd->add_option("SIGNAL", send.signal, "The signal: TERM, SIGTERM, term, 15, RTMIN+2")
+  send_cmd
+      ->add_option("SIGNAL", send.signal,
+                   "The signal: TERM, SIGTERM, term, 15, RTMIN+2; 0 only checks the process")
       ->type_name("")
       ->required();
   send_cmd->add_option("PID", send.pids, "The processes")->type_name("")->required();

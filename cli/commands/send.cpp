@@ -43,8 +43,15 @@ std::string describe(const std::system_error& e) {
 
 int send_command(const send_options& options, std::ostream& out, std::ostream& err) {
   static_cast<void>(out);
-  const signum s = parse_signal(options.signal);
+  // Signal 0 sends nothing: it checks that the process exists and may be signalled (kill -0).
+  const bool check_only = options.signal == "0";
+  const int signo = check_only ? 0 : parse_signal(options.signal).number();
+  const std::string name = check_only ? std::string("signal 0") : signal_name(signo);
+  if (check_only && options.value) {
+    throw cli_error("--value needs a signal to queue, not 0");
+  }
   std::vector<pid_t> pids;
+  pids.reserve(options.pids.size());
   for (const auto& text : options.pids) {
     pids.push_back(parse_pid(text));
   }
@@ -52,13 +59,13 @@ int send_command(const send_options& options, std::ostream& out, std::ostream& e
   for (const pid_t pid : pids) {
     try {
       if (options.value) {
-        sigkit::sigqueue(pid, s, *options.value);
+        sigkit::sigqueue(pid, signo, *options.value);
       } else {
         const pidfd_guard pidfd(pid);
-        sigkit::pidfd_send_signal(pidfd.get(), s);
+        sigkit::pidfd_send_signal(pidfd.get(), signo);
       }
     } catch (const std::system_error& e) {
-      err << fmt::format("sigkit: cannot send {} to process {}: {}\n", s.name(), pid, describe(e));
+      err << fmt::format("sigkit: cannot send {} to process {}: {}\n", name, pid, describe(e));
       status = exit_error;
     }
   }

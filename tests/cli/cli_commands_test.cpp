@@ -447,6 +447,15 @@ TEST(SendWaitTest, SendToMissingProcessFails) {
   EXPECT_THAT(err2.str(), HasSubstr("no such process"));
 }
 
+TEST(SendWaitTest, SignalZeroOnlyChecks) {
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(cli::send_command({"0", {std::to_string(::getpid())}, std::nullopt}, out, err), 0);
+  EXPECT_EQ(cli::send_command({"0", {"2147483647"}, std::nullopt}, out, err), 1);
+  EXPECT_EQ(err.str(), "sigkit: cannot send signal 0 to process 2147483647: no such process\n");
+  EXPECT_THROW(cli::send_command({"0", {"1"}, 5}, out, err), cli::cli_error);
+}
+
 TEST(SendWaitTest, SendRejectsBadArguments) {
   std::ostringstream out;
   std::ostringstream err;

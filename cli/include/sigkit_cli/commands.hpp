@@ -146,8 +146,9 @@ struct send_options {
   std::vector<std::string> pids;
   std::optional<int> value;  ///< queue with this payload (sigqueue) instead of a pidfd send
 };
-/// Sends the signal to every pid through a pidfd (or sigqueue with a value). Reports each
-/// failure on `err` and returns 1 if any failed.
+/// Sends the signal to every pid through a pidfd (or sigqueue with a value). Signal "0" only
+/// checks that each process exists and may be signalled. Reports each failure on `err` and
+/// returns 1 if any failed.
 int send_command(const send_options& options, std::ostream& out, std::ostream& err);
 
 // ---- wait -----------------------------------------------------------------------------------
