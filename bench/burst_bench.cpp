@@ -10,7 +10,10 @@
 //     a sigkit (int) handler and a raw handler: the count is reported, loss is expected.
 // Nothing is assumed: the receiver's own records are the result.
 //
-// Usage: sigkit_bench_burst [--count=M] [--cpu=C]
+// Each case runs --reps times (default 3): every run must be complete; the time shown is the
+// best run's.
+//
+// Usage: sigkit_bench_burst [--count=M] [--cpu=C] [--reps=R]
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -258,12 +261,37 @@ bool run_once(const run_spec& spec, int cpu, shared_result* shared, std::string&
   return true;
 }
 
+// What one run showed, copied out of the shared block.
+struct outcome {
+  std::uint64_t received = 0, out_of_order = 0, distinct = 0, wrong_code = 0, wrong_pid = 0;
+  std::uint64_t dropped = 0, span = 0, send_time = 0, eagain = 0, capacity = 0;
+  bool complete = false;
+
+  static outcome from(const shared_result& r, std::size_t m) {
+    outcome o;
+    o.received = r.received;
+    o.out_of_order = r.out_of_order;
+    o.distinct = r.distinct;
+    o.wrong_code = r.wrong_code;
+    o.wrong_pid = r.wrong_pid;
+    o.dropped = r.dropped;
+    o.span = r.t_last_handler > r.t_first_send ? r.t_last_handler - r.t_first_send : 0;
+    o.send_time = r.t_last_send - r.t_first_send;
+    o.eagain = r.eagain;
+    o.capacity = r.capacity;
+    o.complete = r.received == m && r.out_of_order == 0 && r.distinct == m && r.wrong_code == 0 &&
+                 r.wrong_pid == 0;
+    return o;
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   g_count = static_cast<std::size_t>(
       std::min<double>(arg_value(argc, argv, "--count", 20000), kMaxCount));
   const int cpu = static_cast<int>(arg_value(argc, argv, "--cpu", 0));
+  const int reps = std::max(1, static_cast<int>(arg_value(argc, argv, "--reps", 3)));
   const std::size_t m = g_count;
 
   const run_spec specs[] = {
@@ -292,71 +320,82 @@ int main(int argc, char** argv) {
   const int order[] = {1, 0, 3, 2, 4, 5, 6, 9, 7, 8};
   struct row {
     std::string result, baseline, ratio, target, verdict;
-    bool done = false;
   };
   row rows[std::size(specs)];
   for (int idx : order) {
     const run_spec& spec = specs[idx];
+    const bool rt = spec.signo == 0;
+    const bool raw = spec.how == receiver::raw_siginfo;
+    // Every repetition must be complete (loss is judged on all of them); the time shown is the
+    // best repetition's, as other tenants' time slices only ever add to it.
+    outcome shown;
+    bool have = false;
+    int complete_runs = 0;
     std::string error;
-    const bool ok = run_once(spec, cpu, shared, error);
+    for (int rep = 0; rep < reps && error.empty(); ++rep) {
+      if (!run_once(spec, cpu, shared, error)) break;
+      const outcome o = outcome::from(*shared, m);
+      static_cast<void>(std::fprintf(
+          stderr,
+          "  burst rep %d %-62s received %llu, %llu out of order, dropped %llu, %.2f ms, "
+          "sending %.2f ms, %llu EAGAIN, queue capacity %llu\n",
+          rep, spec.label, static_cast<unsigned long long>(o.received),
+          static_cast<unsigned long long>(o.out_of_order),
+          static_cast<unsigned long long>(o.dropped), static_cast<double>(o.span) / 1e6,
+          static_cast<double>(o.send_time) / 1e6, static_cast<unsigned long long>(o.eagain),
+          static_cast<unsigned long long>(o.capacity)));
+      const bool ok = rt ? o.complete && o.dropped == 0 : true;
+      if (ok) ++complete_runs;
+      const bool shown_ok = have && (rt ? shown.complete && shown.dropped == 0 : true);
+      if (!have || (shown_ok && !ok) || (shown_ok == ok && o.span < shown.span)) shown = o;
+      have = true;
+    }
     row& out = rows[idx];
-    out.done = true;
-    if (!ok) {
+    if (!error.empty() || !have) {
       out.result = "FAILED: " + error;
       out.verdict = "FAILED";
       continue;
     }
-    const shared_result& r = *shared;
-    const std::uint64_t span =
-        r.t_last_handler > r.t_first_send ? r.t_last_handler - r.t_first_send : 0;
-    const bool rt = spec.signo == 0;
-    const bool raw = spec.how == receiver::raw_siginfo;
-    if (raw && !spec.pinned && rt) raw_time_unpinned = span;
-    if (raw && spec.pinned && rt) raw_time_pinned = span;
-    const bool complete = r.received == m && r.out_of_order == 0 && r.distinct == m &&
-                          r.wrong_code == 0 && r.wrong_pid == 0;
+    const outcome& r = shown;
+    if (raw && !spec.pinned && rt) raw_time_unpinned = r.span;
+    if (raw && spec.pinned && rt) raw_time_pinned = r.span;
     std::string result =
         format("received %llu/%zu", static_cast<unsigned long long>(r.received), m);
-    if (rt || spec.how != receiver::sigkit_int_sleep) {
-      if (rt) {
-        result += r.out_of_order == 0 ? ", in order"
-                                      : format(", %llu out of order",
-                                               static_cast<unsigned long long>(r.out_of_order));
-        result += format(", %llu distinct values", static_cast<unsigned long long>(r.distinct));
-      }
-      if (r.wrong_code != 0 || r.wrong_pid != 0) {
-        result += format(", %llu bad si_code, %llu bad si_pid",
-                         static_cast<unsigned long long>(r.wrong_code),
-                         static_cast<unsigned long long>(r.wrong_pid));
-      }
+    if (rt) {
+      result += r.out_of_order == 0 ? ", in order"
+                                    : format(", %llu out of order",
+                                             static_cast<unsigned long long>(r.out_of_order));
+      result += format(", %llu distinct values", static_cast<unsigned long long>(r.distinct));
+    }
+    if (r.wrong_code != 0 || r.wrong_pid != 0) {
+      result += format(", %llu bad si_code, %llu bad si_pid",
+                       static_cast<unsigned long long>(r.wrong_code),
+                       static_cast<unsigned long long>(r.wrong_pid));
     }
     if (!raw && spec.how != receiver::sigkit_int_sleep) {
       result += format(", dropped_deliveries %llu", static_cast<unsigned long long>(r.dropped));
     }
-    result += format("; first send->last handler %.2f ms", static_cast<double>(span) / 1e6);
+    result += format("; first send->last handler %.2f ms", static_cast<double>(r.span) / 1e6);
     if (r.eagain != 0) {
       result += format("; %llu EAGAIN retries", static_cast<unsigned long long>(r.eagain));
     }
-    static_cast<void>(std::fprintf(
-        stderr, "  burst %-62s %s (sending took %.2f ms, queue capacity %llu)\n", spec.label,
-        result.c_str(), static_cast<double>(r.t_last_send - r.t_first_send) / 1e6,
-        static_cast<unsigned long long>(r.capacity)));
+    if (rt) result += format(" [%d/%d runs complete]", complete_runs, reps);
     out.result = result;
     if (rt && !raw) {
       const std::uint64_t base = spec.pinned ? raw_time_pinned : raw_time_unpinned;
-      if (base != 0) {
+      if (base != 0 && spec.sigpending_limit == 0) {
         out.baseline = format("raw %.2f ms", static_cast<double>(base) / 1e6);
-        out.ratio = format("%.2fx time", static_cast<double>(span) / static_cast<double>(base));
+        out.ratio = format("%.2fx time", static_cast<double>(r.span) / static_cast<double>(base));
       }
-      out.target = format("%zu in order, 0 dropped", m);
+      out.target = format("%zu in order, 0 dropped, every run", m);
       const bool accounted = r.received + r.dropped == m;
-      out.verdict = complete && r.dropped == 0 ? "MET"
-                    : accounted                ? format("MISSED: %llu lost (counted)",
-                                                        static_cast<unsigned long long>(m - r.received))
-                                               : format("MISSED: %llu lost, not all counted",
-                                                        static_cast<unsigned long long>(m - r.received));
+      out.verdict = complete_runs == reps ? "MET"
+                    : accounted           ? format("MISSED: %llu lost (counted)",
+                                                   static_cast<unsigned long long>(m - r.received))
+                                          : format("MISSED: %llu lost, not all counted",
+                                                   static_cast<unsigned long long>(m - r.received));
     } else if (rt && raw) {
-      out.verdict = complete ? "all received" : "incomplete";
+      out.verdict = complete_runs == reps ? "all received" : "incomplete";
     } else {
       out.target = "(coalesced; count reported)";
       if (!raw && spec.how != receiver::sigkit_int_sleep) {
