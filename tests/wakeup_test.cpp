@@ -335,6 +335,25 @@ TEST(WakeupFdReportTest, BadFdIsReportedAtTheNextCheckpoint) {
   EXPECT_EQ(g_calls.load(), 1) << "the handler must still run";
 }
 
+TEST(WakeupFdReportTest, EachFailedWriteGetsItsOwnLine) {
+  sigkit::signal(SIGUSR1, &count_handler);
+  sigkit::signal(SIGUSR2, &count_handler);
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+  sigkit::set_wakeup_fd(fds[1]);
+  sigkit_test::stderr_capture capture;  // created before the close: no fd reuse
+  ::close(fds[1]);
+  ASSERT_EQ(::raise(SIGUSR1), 0);
+  ASSERT_EQ(::raise(SIGUSR2), 0);
+  ASSERT_EQ(::raise(SIGUSR1), 0);
+  sigkit::check_signals();
+  const std::string text = capture.text();
+  ::close(fds[0]);
+  sigkit::set_wakeup_fd(-1);
+  EXPECT_EQ(count_occurrences(text, report_line(fds[1], EBADF)), 3U) << "stderr: " << text;
+  EXPECT_EQ(g_calls.load(), 2);
+}
+
 TEST(WakeupFdReportTest, OtherWriteErrorsAreReportedEvenWithoutWarnings) {
   sigkit::signal(SIGUSR1, &count_handler);
   struct sigaction ign {};
