@@ -1,10 +1,12 @@
 #include "support/test_support.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,10 +20,6 @@ int run_in_child(const std::function<int()>& body, std::chrono::seconds timeout)
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    std::thread([timeout] {
-      std::this_thread::sleep_for(timeout);
-      _exit(98);
-    }).detach();
     int rc = 99;
     try {
       rc = body();
@@ -30,6 +28,25 @@ int run_in_child(const std::function<int()>& body, std::chrono::seconds timeout)
     }
     fflush(nullptr);
     _exit(rc);
+  }
+  // The watchdog lives in the parent: a child of a multi-threaded process must not start
+  // threads (TSan forbids it), and the child may be using SIGALRM itself.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        ::kill(pid, SIGKILL);  // the child hung: it shows up as "killed by SIGKILL"
+        break;
+      }
+      const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (r > 0) break;
+      if (r < 0 && errno != EINTR) break;
+    }
+    ::close(pidfd);
   }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {

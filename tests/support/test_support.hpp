@@ -10,8 +10,10 @@
 
 namespace sigkit_test {
 
-/// Forks; the child runs `body` under a watchdog (it _exits 98 after `timeout`) and _exits
-/// with body's return value (99 if body throws). Returns the raw waitpid status.
+/// Forks; the child runs `body` and _exits with its return value (99 if body throws). A
+/// watchdog in the parent kills the child with SIGKILL after `timeout`. Returns the raw
+/// waitpid status. The child starts no thread of its own (TSan forbids that after a fork of a
+/// multi-threaded process).
 int run_in_child(const std::function<int()>& body,
                  std::chrono::seconds timeout = std::chrono::seconds(20));
 
