@@ -2,8 +2,9 @@
 // the raw system call or libc equivalent it wraps, run in the same process.
 //
 // Besides Google Benchmark's usual console output (sent to stderr), the binary prints one
-// "ROW" line per sigkit/baseline pair with the ratio of their times (median of the
-// repetitions when --benchmark_repetitions is given); bench/run.sh turns those into the table.
+// "ROW" line per sigkit/baseline pair with the ratio of their CPU times per operation (median
+// of the repetitions when --benchmark_repetitions is given; CPU time because the machine is
+// shared and wall time includes other tenants' slices); bench/run.sh makes the table of them.
 #include <benchmark/benchmark.h>
 #include <signal.h>
 #include <string.h>
@@ -414,7 +415,7 @@ class capturing_reporter : public benchmark::ConsoleReporter {
       // Prefer the median aggregate; otherwise the (single) iteration run.
       const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
       if (median || (r.run_type == Run::RT_Iteration && !has_median_[name])) {
-        ns_[name] = r.GetAdjustedRealTime() * to_ns(r.time_unit);
+        ns_[name] = r.GetAdjustedCPUTime() * to_ns(r.time_unit);
         if (median) has_median_[name] = true;
       }
     }
