@@ -36,6 +36,21 @@ using sigkit::signal_set;
 // A pid that cannot exist (above the kernel's PID_MAX_LIMIT of 2^22).
 constexpr pid_t kNoSuchPid = 1 << 30;
 
+// ThreadSanitizer intercepts signal handlers: it keeps one pending slot per signal number (so
+// it coalesces queued real-time signals before the handler sees them), and in a forked child
+// it occasionally loses a delivery altogether (about 1 in 100 with a plain C handler).
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool kThreadSanitizer = true;
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+
 struct handler_error : std::runtime_error {
   handler_error() : std::runtime_error("handler_error") {}
 };
@@ -537,6 +552,7 @@ TEST_F(DeliveryTest, PidfdSendSignalIsSeenWithSenderPid) {
 TEST_F(DeliveryTest, SiginfoHandlerSeesEveryQueuedValueInOrder) {
   // The child installs a (const siginfo&) handler; the parent queues three real-time signals
   // with values; the handler must see each, in order, with the parent as sender.
+  if (kThreadSanitizer) GTEST_SKIP() << "TSan coalesces and loses signals (see kThreadSanitizer)";
   auto c = spawn([](int fd) {
     std::vector<sigkit::siginfo> seen;
     sigkit::signal(SIGRTMIN + 1, [&seen](const sigkit::siginfo& info) { seen.push_back(info); });
