@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -210,12 +211,19 @@ child_process start_status_subject() {
         sigkit::signal(SIGINT, SIG_IGN);
         sigkit::signal(SIGUSR1, sigkit::handler([](int) {}));
         static_cast<void>(sigkit::block({SIGUSR1}));  // inherited by the thread below
+        // glibc starts a thread with every signal blocked and restores the creator's mask
+        // only once it runs: wait for that, or /proc may still show the transient mask.
+        static std::atomic<bool> worker_running{false};
         std::thread worker([] {
+          worker_running.store(true);
           for (;;) {
             ::pause();
           }
         });
         worker.detach();
+        while (!worker_running.load()) {
+          ::usleep(1000);  // bounded by the alarm() watchdog
+        }
         // Blocked after the worker exists: the worker keeps SIGUSR2 unblocked.
         static_cast<void>(sigkit::block({SIGUSR2}));
         std::printf("subject ready\n");
