@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -32,6 +33,7 @@ std::array<std::deque<siginfo>, NSIG> backlog;
 constexpr std::uint64_t kMaxReportedWakeupErrors = 20;
 
 void report_wakeup_errors() {
+  if (wakeup_error_count.load(std::memory_order_relaxed) == 0) return;
   const std::uint64_t count = wakeup_error_count.exchange(0, std::memory_order_acquire);
   if (count == 0) return;
   const int fd = wakeup_error_fd.load(std::memory_order_relaxed);
@@ -48,6 +50,9 @@ void report_wakeup_errors() {
   }
 }
 
+// Signals whose backlog is not empty (bit s-1), so the scan finds them with the tripped ones.
+std::uint64_t backlog_mask = 0;
+
 void drain_queue() {
   delivery_record record{};
   while (queue_pop(record)) {
@@ -61,20 +66,21 @@ void drain_queue() {
     info.band = record.band;
     info.value = record.value;
     backlog[static_cast<std::size_t>(record.signo)].push_back(info);
+    backlog_mask |= signal_bit(record.signo);
   }
 }
 
 // Undo back-pressure in the main thread now that the queue has room: the kernel then hands
 // over the instances it kept.
 void release_backpressure() {
+  if (throttled_mask.load(std::memory_order_relaxed) == 0) return;
+  const std::uint64_t bits = throttled_mask.exchange(0, std::memory_order_acq_rel);
+  sigset_t set;
+  ::sigemptyset(&set);
   for (int s = 1; s < NSIG; ++s) {
-    if (throttled_main[s].exchange(false, std::memory_order_acq_rel)) {
-      sigset_t one;
-      ::sigemptyset(&one);
-      ::sigaddset(&one, s);
-      ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
-    }
+    if ((bits & signal_bit(s)) != 0) ::sigaddset(&set, s);
   }
+  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 void count_dropped(int s, std::deque<siginfo>& records) {
@@ -91,11 +97,13 @@ void dispatch_one(int s, bool was_tripped) {
     while (!records.empty()) {
       const siginfo info = records.front();
       records.pop_front();
+      if (records.empty()) backlog_mask &= ~signal_bit(s);
       h(info);  // if it throws, the rest stay in the backlog for the next checkpoint
     }
     return;  // tripped without a record: the delivery was dropped (and counted) on overflow
   }
   count_dropped(s, records);  // recorded for a siginfo handler that has since been replaced
+  backlog_mask &= ~signal_bit(s);
   if (h.is_callable()) {
     siginfo info;
     info.signo = s;
@@ -107,8 +115,18 @@ void dispatch_one(int s, bool was_tripped) {
 
 }  // namespace
 
+void remove_backpressure(sigset_t& mask) noexcept {
+  if (!is_main_thread()) return;
+  const std::uint64_t bits = throttled_mask.load(std::memory_order_acquire);
+  if (bits == 0) return;
+  for (int s = 1; s < NSIG; ++s) {
+    if ((bits & signal_bit(s)) != 0) ::sigdelset(&mask, s);
+  }
+}
+
 void reset_dispatcher_after_fork() {
   for (auto& records : backlog) records.clear();
+  backlog_mask = 0;
 }
 
 void run_pending_handlers() {
@@ -118,16 +136,24 @@ void run_pending_handlers() {
   report_wakeup_errors();
   drain_queue();
   release_backpressure();
-  for (int s = 1; s < NSIG; ++s) {
-    const bool was_tripped = tripped[s].exchange(false, std::memory_order_acq_rel);
-    if (!was_tripped && backlog[static_cast<std::size_t>(s)].empty()) continue;
+  // Ascending signal number. Each signal's bit is cleared just before its handler runs (a
+  // nested checkpoint inside a handler therefore never runs a handler twice); an exception
+  // leaves the bits above it set for the next checkpoint.
+  for (int s = 1; s < NSIG;) {
+    const std::uint64_t from_s = ~std::uint64_t{0} << (s - 1);
+    const std::uint64_t candidates =
+        (tripped_mask.load(std::memory_order_acquire) | backlog_mask) & from_s;
+    if (candidates == 0) break;
+    s = std::countr_zero(candidates) + 1;
+    const std::uint64_t bit = signal_bit(s);
+    const bool was_tripped = (tripped_mask.fetch_and(~bit, std::memory_order_acq_rel) & bit) != 0;
     try {
       dispatch_one(s, was_tripped);
     } catch (...) {
-      // Signals not yet handled stay pending for the next checkpoint (Python).
       signals_pending.store(true, std::memory_order_seq_cst);
       throw;
     }
+    ++s;
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "detail/state.hpp"
 #include "detail/syscalls.hpp"
 #include "detail/util.hpp"
 #include "sigkit/dispatch.hpp"
@@ -17,6 +18,7 @@ signal_set pthread_sigmask(int how, const signal_set& mask) {
   // pthread_sigmask returns the error number; it does not set errno (CPython).
   const int err = detail::sys.pthread_sigmask(how, &mask.native(), &old);
   if (err != 0) detail::throw_error(err, "cannot change the signal mask");
+  detail::remove_backpressure(old);
   check_signals();  // unblocking a pending signal runs its handler before we return
   return signal_set::from_native(old);
 }
@@ -34,6 +36,7 @@ signal_set block(const signal_set& set) noexcept {
   sigset_t old;
   ::sigemptyset(&old);
   ::pthread_sigmask(SIG_BLOCK, &set.native(), &old);
+  detail::remove_backpressure(old);
   return signal_set::from_native(old);
 }
 

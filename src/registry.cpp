@@ -31,6 +31,7 @@ std::atomic<unsigned> generation{0};
 std::once_flag init_once;
 
 thread_local sigset_t mask_before_fork;
+thread_local sigset_t mask_for_child;
 
 // fork(): no delivery may run in the forking thread while the registry is copied, and the
 // registry lock must not be held by another thread at the moment of the copy.
@@ -38,6 +39,10 @@ void before_fork() noexcept {
   sigset_t all;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_BLOCK, &all, &mask_before_fork);
+  // The child must not inherit a block that only back-pressure made (its dispatcher starts
+  // with an empty queue and would never lift it); the parent keeps it until its checkpoint.
+  mask_for_child = mask_before_fork;
+  remove_backpressure(mask_for_child);
   registry_mutex.lock();
 }
 
@@ -57,7 +62,7 @@ void after_fork_in_child() noexcept {
   const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   internal_wake_fd.store(fd, std::memory_order_release);
   if (old_fd >= 0) ::close(old_fd);
-  ::pthread_sigmask(SIG_SETMASK, &mask_before_fork, nullptr);
+  ::pthread_sigmask(SIG_SETMASK, &mask_for_child, nullptr);
 }
 
 bool is_ours(const struct sigaction& sa) noexcept {

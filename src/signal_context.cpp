@@ -26,10 +26,9 @@ namespace sigkit::detail {
 constinit std::atomic<bool> signals_pending{false};
 
 constinit std::atomic<std::uint8_t> handler_mode[NSIG]{};
-constinit std::atomic<bool> tripped[NSIG]{};
+constinit std::atomic<std::uint64_t> tripped_mask{0};
 constinit std::atomic<std::uint64_t> dropped[NSIG]{};
-constinit std::atomic<bool> throttled_main[NSIG]{};
-constinit std::atomic<bool> throttled_other[NSIG]{};
+constinit std::atomic<std::uint64_t> throttled_mask{0};
 constinit delivery_record queue[kQueueCapacity]{};
 constinit std::atomic<std::uint64_t> queue_head{0};
 constinit std::atomic<std::uint64_t> queue_tail{0};
@@ -143,14 +142,17 @@ void wake_waiting_thread() noexcept {
   static_cast<void>(write_all(fd, &one, sizeof one));  // EAGAIN: already readable
 }
 
-// Back-pressure: return from the handler with `signo` blocked in the interrupted thread, so
-// the kernel keeps further instances queued until the dispatcher has made room.
-void throttle(int signo, void* context) noexcept {
+// Back-pressure: return from the handler with `signo` blocked in the interrupted context, so
+// the kernel keeps further instances queued until the dispatcher has made room and unblocks
+// it. Only in the main thread: the dispatcher runs there and can lift the block; a block in
+// another thread could never be lifted (only a thread can change its own mask). A delivery
+// that lands in another thread when the queue is full is dropped and counted instead.
+bool throttle(int signo, void* context) noexcept {
   auto* uc = static_cast<ucontext_t*>(context);
-  if (uc == nullptr) return;
+  if (uc == nullptr || ::syscall(SYS_gettid) != ::getpid()) return false;
   ::sigaddset(&uc->uc_sigmask, signo);
-  const bool in_main = ::syscall(SYS_gettid) == ::getpid();
-  (in_main ? throttled_main : throttled_other)[signo].store(true, std::memory_order_release);
+  throttled_mask.fetch_or(signal_bit(signo), std::memory_order_release);
+  return true;
 }
 
 }  // namespace
@@ -176,11 +178,10 @@ bool queue_pop(delivery_record& out) noexcept {
 // ---- normal context (fork child, single-threaded): forget the parent's deliveries -------
 void reset_signal_context_state() noexcept {
   for (int s = 0; s < NSIG; ++s) {
-    tripped[s].store(false, std::memory_order_relaxed);
     dropped[s].store(0, std::memory_order_relaxed);
-    throttled_main[s].store(false, std::memory_order_relaxed);
-    throttled_other[s].store(false, std::memory_order_relaxed);
   }
+  tripped_mask.store(0, std::memory_order_relaxed);
+  throttled_mask.store(0, std::memory_order_relaxed);
   for (auto& cell : queue) cell.seq.store(0, std::memory_order_relaxed);
   queue_head.store(0, std::memory_order_relaxed);
   queue_tail.store(0, std::memory_order_relaxed);
@@ -211,12 +212,12 @@ void sigkit_os_handler(int signo, siginfo_t* info, void* context) {
       const std::uint64_t used = queue_push(signo, info);
       if (used == 0) {
         dropped[signo].fetch_add(1, std::memory_order_relaxed);  // counted, never silent
-        throttle(signo, context);
+        static_cast<void>(throttle(signo, context));
       } else if (used + kQueueReserve >= kQueueCapacity) {
-        throttle(signo, context);
+        static_cast<void>(throttle(signo, context));
       }
     }
-    tripped[signo].store(true, std::memory_order_release);
+    tripped_mask.fetch_or(signal_bit(signo), std::memory_order_release);
     signals_pending.store(true, std::memory_order_seq_cst);
     wake_waiting_thread();
     write_wakeup_byte(signo);

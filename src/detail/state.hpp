@@ -40,10 +40,13 @@ inline constexpr std::size_t kQueueCapacity = 4096;  // a power of two
 inline constexpr std::size_t kQueueReserve = 256;
 
 extern std::atomic<std::uint8_t> handler_mode[NSIG];  // record_mode per signal
-extern std::atomic<bool> tripped[NSIG];               // delivered since the last scan
-extern std::atomic<std::uint64_t> dropped[NSIG];      // deliveries a siginfo handler never gets
-extern std::atomic<bool> throttled_main[NSIG];        // blocked by back-pressure in main thread
-extern std::atomic<bool> throttled_other[NSIG];       // ... in another thread
+/// Signal s is bit s-1: one atomic word covers 1..64, so a checkpoint finds what is pending
+/// with one load instead of a scan of 64 flags.
+static_assert(NSIG - 1 <= 64, "signal masks are one 64-bit word");
+constexpr std::uint64_t signal_bit(int signo) noexcept { return std::uint64_t{1} << (signo - 1); }
+extern std::atomic<std::uint64_t> tripped_mask;    // delivered since their last dispatch
+extern std::atomic<std::uint64_t> dropped[NSIG];   // deliveries a siginfo handler never gets
+extern std::atomic<std::uint64_t> throttled_mask;  // blocked by back-pressure in main thread
 extern delivery_record queue[kQueueCapacity];
 extern std::atomic<std::uint64_t> queue_head;  // next position producers claim
 extern std::atomic<std::uint64_t> queue_tail;  // next position the dispatcher consumes
@@ -75,6 +78,11 @@ bool queue_pop(delivery_record& out) noexcept;
 
 /// Resets every piece of signal-context state to "nothing pending" (fork child).
 void reset_signal_context_state() noexcept;
+
+/// Removes from `mask` the signals that back-pressure (not the user) blocked, if the calling
+/// thread is the main thread, so a mask that user code saves and later restores never keeps
+/// sigkit's temporary block. Normal context.
+void remove_backpressure(sigset_t& mask) noexcept;
 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint8_t>::is_always_lock_free);
