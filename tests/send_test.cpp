@@ -85,7 +85,7 @@ struct report {
 class child {
  public:
   explicit child(const std::function<int(int)>& body) {
-    ::fflush(nullptr);
+    static_cast<void>(::fflush(nullptr));
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {

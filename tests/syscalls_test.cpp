@@ -133,7 +133,7 @@ int sigtimedwait_raise_then_real(const sigset_t* set, siginfo_t* info, const tim
   const int n = g_calls.load();
   record_timeout(ts);
   if (n == 0) {
-    ::raise(SIGUSR2);
+    static_cast<void>(::raise(SIGUSR2));
     errno = EINTR;
     return -1;
   }
@@ -150,7 +150,7 @@ int sigwaitinfo_eintr_then_real(const sigset_t* set, siginfo_t* info) {
 
 int sigwaitinfo_raise_then_real(const sigset_t* set, siginfo_t* info) {
   if (g_calls++ == 0) {
-    ::raise(SIGUSR2);
+    static_cast<void>(::raise(SIGUSR2));
     errno = EINTR;
     return -1;
   }
