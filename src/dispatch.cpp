@@ -92,7 +92,7 @@ void count_dropped(int s, std::deque<siginfo>& records) {
 // Runs the handler of signal s for what is pending. Throws what the handler throws.
 void dispatch_one(int s, bool was_tripped) {
   auto& records = backlog[static_cast<std::size_t>(s)];
-  const handler h = installed_handler(s);
+  const handler h = installed_handler_on_main_thread(s);
   if (h.takes_siginfo()) {
     while (!records.empty()) {
       const siginfo info = records.front();
@@ -175,11 +175,12 @@ wake wait_for_wake(const timespec* timeout) {
   const int r = sys.ppoll(&p, 1, timeout, nullptr);
   const int err = errno;
   waiting_thread.store(0, std::memory_order_seq_cst);
-  if (r > 0) {
+  if (r > 0 || wake_written.load(std::memory_order_acquire)) {
+    wake_written.store(false, std::memory_order_relaxed);
     std::uint64_t count = 0;
-    static_cast<void>(::read(fd, &count, sizeof count));
-    return wake::woken;
+    static_cast<void>(::read(fd, &count, sizeof count));  // EAGAIN: nothing to drain
   }
+  if (r > 0) return wake::woken;
   if (r == 0) return wake::timed_out;
   if (err == EINTR) return wake::interrupted;
   throw_error(err, "cannot wait for a signal");

@@ -77,23 +77,6 @@ handler from_os(const struct sigaction& sa) {
   return {};
 }
 
-// Blocks every signal in the calling thread while the registry changes, so no delivery in
-// this thread sees a half-made change (libuv, Asio).
-class block_all {
- public:
-  block_all() noexcept {
-    sigset_t all;
-    ::sigfillset(&all);
-    ::pthread_sigmask(SIG_BLOCK, &all, &old_);
-  }
-  ~block_all() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-  block_all(const block_all&) = delete;
-  block_all& operator=(const block_all&) = delete;
-
- private:
-  sigset_t old_{};
-};
-
 std::string describe(int signo) { return describe_signal(signo); }
 
 }  // namespace
@@ -127,6 +110,13 @@ handler installed_handler(int signo) {
   return user_handlers[static_cast<std::size_t>(signo)];
 }
 
+handler installed_handler_on_main_thread(int signo) noexcept {
+  // Only the main thread writes the table (signal() and scoped_handler are main-thread only),
+  // so the main thread reads it without the lock; the copy keeps the callable alive even if
+  // the handler replaces itself while it runs.
+  return user_handlers[static_cast<std::size_t>(signo)];
+}
+
 }  // namespace detail
 
 handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-value-param)
@@ -139,7 +129,6 @@ handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-va
   check_signals();  // pending handlers run before anything changes (bpo-30057)
   detail::ensure_initialized();
 
-  handler previous = getsignal(signalnum);
   struct sigaction sa {};
   ::sigemptyset(&sa.sa_mask);
   if (h.is_callable()) {
@@ -151,26 +140,27 @@ handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-va
   const auto index = static_cast<std::size_t>(signalnum);
   const auto mode = static_cast<std::uint8_t>(h.takes_siginfo() ? detail::record_mode::siginfo
                                                                 : detail::record_mode::flag);
-  {
-    const detail::block_all blocked;
-    const std::lock_guard lock(detail::registry_mutex);
-    handler old_entry = detail::user_handlers[index];
-    const std::uint8_t old_mode = detail::handler_mode[index].load(std::memory_order_relaxed);
-    // Publish what the OS-level handler reads before the OS can call it.
-    if (h.is_callable()) detail::handler_mode[index].store(mode, std::memory_order_release);
-    detail::user_handlers[index] = h;
-    if (detail::sys.sigaction(signalnum, &sa, nullptr) != 0) {
-      const int err = errno;
-      detail::user_handlers[index] = std::move(old_entry);
-      detail::handler_mode[index].store(old_mode, std::memory_order_release);
-      detail::throw_error(err, "cannot install handler for " + detail::describe(signalnum));
-    }
-    if (!h.is_callable()) {
-      detail::handler_mode[index].store(static_cast<std::uint8_t>(detail::record_mode::flag),
-                                        std::memory_order_release);
-    }
+  // No need to block signals here: the OS-level handler reads only handler_mode, published
+  // before the OS can call it with the new action and retracted only after, and it shares no
+  // lock with this code.
+  const std::lock_guard lock(detail::registry_mutex);
+  handler old_entry = detail::user_handlers[index];
+  const std::uint8_t old_mode = detail::handler_mode[index].load(std::memory_order_relaxed);
+  if (h.is_callable()) detail::handler_mode[index].store(mode, std::memory_order_release);
+  struct sigaction old {};
+  if (detail::sys.sigaction(signalnum, &sa, &old) != 0) {
+    const int err = errno;
+    detail::handler_mode[index].store(old_mode, std::memory_order_release);
+    detail::throw_error(err, "cannot install handler for " + detail::describe(signalnum));
   }
-  return previous;
+  detail::user_handlers[index] = std::move(h);
+  if (!detail::user_handlers[index].is_callable()) {
+    detail::handler_mode[index].store(static_cast<std::uint8_t>(detail::record_mode::flag),
+                                      std::memory_order_release);
+  }
+  // The previous disposition as getsignal() saw it: the OS's word, ours if it was ours.
+  if (detail::is_ours(old)) return old_entry.is_callable() ? old_entry : handler{};
+  return detail::from_os(old);
 }
 
 handler getsignal(int signalnum) {
@@ -216,7 +206,6 @@ scoped_handler::scoped_handler(int signalnum, handler h) : signalnum_(signalnum)
 
 scoped_handler::~scoped_handler() {
   const auto index = static_cast<std::size_t>(signalnum_);
-  const detail::block_all blocked;
   const std::lock_guard lock(detail::registry_mutex);
   if (detail::is_ours(previous_)) {
     detail::handler_mode[index].store(

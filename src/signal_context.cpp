@@ -40,6 +40,7 @@ constinit std::atomic<int> wakeup_error_errno{0};
 
 constinit std::atomic<int> internal_wake_fd{-1};
 constinit std::atomic<unsigned long> waiting_thread{0};
+constinit std::atomic<bool> wake_written{false};
 
 namespace {
 
@@ -140,6 +141,7 @@ void wake_waiting_thread() noexcept {
   if (fd < 0) return;
   const std::uint64_t one = 1;
   static_cast<void>(write_all(fd, &one, sizeof one));  // EAGAIN: already readable
+  wake_written.store(true, std::memory_order_release);
 }
 
 // Back-pressure: return from the handler with `signo` blocked in the interrupted context, so
@@ -187,6 +189,7 @@ void reset_signal_context_state() noexcept {
   queue_tail.store(0, std::memory_order_relaxed);
   wakeup_error_count.store(0, std::memory_order_relaxed);
   waiting_thread.store(0, std::memory_order_relaxed);
+  wake_written.store(false, std::memory_order_relaxed);
   signals_pending.store(false, std::memory_order_seq_cst);
 }
 

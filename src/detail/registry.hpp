@@ -10,6 +10,9 @@ namespace sigkit::detail {
 /// Thread safety: safe (takes the registry lock). Never called in signal context.
 handler installed_handler(int signo);
 
+/// The same, lock-free, for the dispatcher (main thread only, the table's only writer).
+handler installed_handler_on_main_thread(int signo) noexcept;
+
 /// One-time process setup: pthread_atfork hooks and sigkit's internal wake eventfd.
 void ensure_initialized();
 

@@ -68,6 +68,9 @@ extern std::atomic<int> wakeup_error_errno;
 /// pthread_t of the thread blocked on it (0: nobody waits).
 extern std::atomic<int> internal_wake_fd;
 extern std::atomic<unsigned long> waiting_thread;
+/// Set after the handler wrote the internal eventfd, so a waiter woken by EINTR drains it at
+/// once instead of waking again for a stale count.
+extern std::atomic<bool> wake_written;
 
 /// The OS-level handler sigkit installs for every signal with a callable handler.
 extern "C" void sigkit_os_handler(int signo, siginfo_t* info, void* context);
