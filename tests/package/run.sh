@@ -13,6 +13,9 @@
 #   add_subdirectory  build and run a consumer that add_subdirectory()s the checkout
 #   shared            install sigkit with BUILD_SHARED_LIBS=ON; build and run the
 #                     find_package consumer against it (and check it uses libsigkit.so)
+#   headers           every public header compiles on its own, warning-free; the system
+#                     constants API.md names (ITIMER_REAL, SIG_BLOCK, SIG_DFL, ...) are usable
+#                     with only the sigkit header that declares the function taking them
 # find_package, version, relocated and pkg_config need the install step's prefix.
 #
 # Environment: CXX (compiler, default c++), SIGKIT_PACKAGE_JOBS (default 2).
@@ -29,7 +32,7 @@ work=$(cd "$2" && pwd)
 shift 2
 steps=("$@")
 if [[ ${#steps[@]} -eq 0 ]]; then
-  steps=(install find_package version relocated pkg_config add_subdirectory shared)
+  steps=(install find_package version relocated pkg_config add_subdirectory shared headers)
 fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -176,9 +179,33 @@ step_shared() {
   fi
 }
 
+step_headers() {
+  say "public headers are self-contained"
+  local flags=(-std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I"$src/include")
+  local header failed=0 out="$work/headers"
+  rm -rf "$out"
+  mkdir -p "$out"
+  for header in "$src"/include/sigkit/*.hpp; do
+    header=$(basename "$header")
+    printf '#include <sigkit/%s>\n#include <sigkit/%s>\n' "$header" "$header" >"$out/$header.cpp"
+    if ! "$CXX" "${flags[@]}" "$out/$header.cpp"; then
+      echo "FAILED: <sigkit/$header> does not compile on its own (or twice)"
+      failed=1
+    fi
+  done
+  local check
+  for check in "$here"/headers/*.cpp; do
+    if ! "$CXX" "${flags[@]}" "$check"; then
+      echo "FAILED: $(basename "$check"): $(sed -n '1,2s|^// ||p' "$check" | tr '\n' ' ')"
+      failed=1
+    fi
+  done
+  [[ $failed == 0 ]] || fail "headers"
+}
+
 for step in "${steps[@]}"; do
   case $step in
-    install | find_package | version | relocated | pkg_config | add_subdirectory | shared)
+    headers | install | find_package | version | relocated | pkg_config | add_subdirectory | shared)
       "step_$step" ;;
     *) fail "unknown step '$step'" ;;
   esac
