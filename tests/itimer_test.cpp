@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 
 #include "sigkit/errors.hpp"
 #include "sigkit/mask.hpp"
@@ -25,6 +26,14 @@ namespace {
 using seconds_d = std::chrono::duration<double>;
 using std::chrono::seconds;
 using std::chrono::steady_clock;
+
+// The signatures API.md fixes.
+static_assert(std::is_same_v<decltype(&sigkit::alarm), seconds (*)(seconds)>);
+static_assert(std::is_same_v<decltype(&sigkit::setitimer),
+                             sigkit::itimer_value (*)(int, seconds_d, seconds_d)>);
+static_assert(std::is_same_v<decltype(&sigkit::getitimer), sigkit::itimer_value (*)(int)>);
+static_assert(std::is_same_v<decltype(sigkit::itimer_value::delay), seconds_d>);
+static_assert(std::is_same_v<decltype(sigkit::itimer_value::interval), seconds_d>);
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();

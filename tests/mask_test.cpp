@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 
 #include "sigkit/dispatch.hpp"
 #include "sigkit/handler.hpp"
@@ -20,6 +21,11 @@
 namespace {
 
 using sigkit::signal_set;
+
+// The signatures API.md fixes.
+static_assert(
+    std::is_same_v<decltype(&sigkit::pthread_sigmask), signal_set (*)(int, const signal_set&)>);
+static_assert(std::is_same_v<decltype(&sigkit::sigpending), signal_set (*)()>);
 
 signal_set current_mask() {
   sigset_t now;

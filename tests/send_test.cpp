@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "sigkit/dispatch.hpp"
@@ -32,6 +33,13 @@ namespace {
 
 using seconds_d = std::chrono::duration<double>;
 using sigkit::signal_set;
+
+// The signatures API.md fixes.
+static_assert(std::is_same_v<decltype(&sigkit::raise_signal), void (*)(int)>);
+static_assert(std::is_same_v<decltype(&sigkit::pthread_kill), void (*)(pthread_t, int)>);
+static_assert(std::is_same_v<decltype(&sigkit::pidfd_send_signal), void (*)(int, int, int)>);
+static_assert(std::is_same_v<decltype(&sigkit::pidfd_open), int (*)(pid_t)>);
+static_assert(std::is_same_v<decltype(&sigkit::sigqueue), void (*)(pid_t, int, int)>);
 
 // A pid that cannot exist (above the kernel's PID_MAX_LIMIT of 2^22).
 constexpr pid_t kNoSuchPid = 1 << 30;

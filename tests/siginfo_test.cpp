@@ -47,6 +47,16 @@ siginfo_t raw_wait(int signo) {
 static_assert(std::is_default_constructible_v<siginfo>);
 static_assert(std::is_trivially_copyable_v<siginfo>);
 
+// The members API.md fixes.
+static_assert(std::is_same_v<decltype(siginfo::signo), int>);
+static_assert(std::is_same_v<decltype(siginfo::code), int>);
+static_assert(std::is_same_v<decltype(siginfo::error), int>);
+static_assert(std::is_same_v<decltype(siginfo::pid), pid_t>);
+static_assert(std::is_same_v<decltype(siginfo::uid), uid_t>);
+static_assert(std::is_same_v<decltype(siginfo::status), int>);
+static_assert(std::is_same_v<decltype(siginfo::band), long>);
+static_assert(std::is_same_v<decltype(siginfo::value), sigval>);
+
 TEST(SiginfoTest, DefaultIsZero) {
   const siginfo info;
   EXPECT_EQ(info.signo, 0);

@@ -10,6 +10,8 @@
 #include <iterator>
 #include <ranges>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -20,6 +22,27 @@ using sigkit::signum;
 static_assert(std::forward_iterator<signal_set::iterator>);
 static_assert(std::ranges::forward_range<const signal_set>);
 static_assert(std::is_same_v<std::iter_value_t<signal_set::iterator>, signum>);
+
+// The signatures API.md fixes.
+static_assert(std::is_same_v<decltype(sigkit::valid_signals()), signal_set>);
+static_assert(
+    std::is_same_v<decltype(signal_set::from_native(std::declval<const sigset_t&>())), signal_set>);
+static_assert(
+    std::is_same_v<decltype(std::declval<const signal_set&>().native()), const sigset_t&>);
+static_assert(std::is_same_v<decltype(std::declval<const signal_set&>().contains(1)), bool>);
+static_assert(std::is_same_v<decltype(std::declval<const signal_set&>().size()), std::size_t>);
+static_assert(std::is_same_v<decltype(std::declval<const signal_set&>().empty()), bool>);
+static_assert(std::is_same_v<decltype(std::declval<signal_set&>().insert(signum(1))), void>);
+static_assert(std::is_same_v<decltype(std::declval<signal_set&>().erase(signum(1))), void>);
+static_assert(
+    std::is_same_v<decltype(std::declval<const signal_set&>() | std::declval<const signal_set&>()),
+                   signal_set>);
+static_assert(
+    std::is_same_v<decltype(std::declval<const signal_set&>() & std::declval<const signal_set&>()),
+                   signal_set>);
+static_assert(
+    std::is_same_v<decltype(std::declval<const signal_set&>() - std::declval<const signal_set&>()),
+                   signal_set>);
 
 std::vector<int> members(const signal_set& set) {
   std::vector<int> out;

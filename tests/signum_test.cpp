@@ -69,6 +69,12 @@ std::string expected_name(int n) {
 static_assert(std::is_convertible_v<int, signum>, "signum(int) is implicit by contract");
 static_assert(std::is_convertible_v<signum, int>);
 
+// The signatures API.md fixes.
+static_assert(std::is_same_v<decltype(&signum::number), int (signum::*)() const noexcept>);
+static_assert(std::is_same_v<decltype(&signum::name), std::string (signum::*)() const>);
+static_assert(std::is_same_v<decltype(&signum::from_name), signum (*)(std::string_view)>);
+static_assert(std::is_same_v<decltype(&sigkit::strsignal), std::optional<std::string> (*)(int)>);
+
 TEST(SignumTest, AcceptsEveryNumberInRange) {
   for (int n = 1; n < NSIG; ++n) {
     const signum s(n);

@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 
 #include "sigkit/dispatch.hpp"
 #include "sigkit/handler.hpp"
@@ -29,6 +30,13 @@ using std::chrono::duration;
 using std::chrono::steady_clock;
 
 using seconds_d = duration<double>;
+
+// The signatures API.md fixes.
+static_assert(std::is_same_v<decltype(&sigkit::sigwait), sigkit::signum (*)(const signal_set&)>);
+static_assert(
+    std::is_same_v<decltype(&sigkit::sigwaitinfo), sigkit::siginfo (*)(const signal_set&)>);
+static_assert(std::is_same_v<decltype(&sigkit::sigtimedwait),
+                             std::optional<sigkit::siginfo> (*)(const signal_set&, seconds_d)>);
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
