@@ -334,8 +334,8 @@ TEST(SyscallSeamTest, SigtimedwaitDeadlinePassingDuringEintrIsATimeout) {
   const scoped_syscall guard(&syscall_table::sigtimedwait, &sigtimedwait_always_slow_eintr);
   const auto start = steady_clock::now();
   EXPECT_EQ(sigkit::sigtimedwait({SIGUSR1}, seconds_d(0.2)), std::nullopt);
-  EXPECT_GE(g_calls, 2);
-  EXPECT_LE(g_calls, 10);
+  EXPECT_GE(g_calls, 1);
+  EXPECT_LE(g_calls, 10);  // it stops retrying once the deadline has passed
   EXPECT_LT(std::chrono::duration<double>(steady_clock::now() - start).count(), 2.0);
 }
 
