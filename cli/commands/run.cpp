@@ -166,13 +166,9 @@ run_outcome run_child(const run_options& options, std::ostream& err) {
   if (options.command.empty()) {
     throw cli_error("no command to run", exit_usage);
   }
-  std::optional<std::chrono::duration<double>> timeout;
-  if (options.timeout) {
-    timeout = parse_duration(*options.timeout);
-    if (timeout->count() == 0) {
-      timeout.reset();  // as timeout(1): 0 disables the timeout
-    }
-  }
+  // Zero means no timeout (as timeout(1): 0 disables it).
+  const std::chrono::duration<double> timeout =
+      options.timeout ? parse_duration(*options.timeout) : std::chrono::duration<double>{0};
   const signum kill_signal = parse_signal(options.signal);
   const auto grace = parse_duration(options.grace);
   std::vector<int> forward =
@@ -321,11 +317,12 @@ run_outcome run_child(const run_options& options, std::ostream& err) {
 
   const auto start = clock::now();
   std::optional<clock::time_point> timeout_at;
-  if (timeout) {
-    timeout_at = start + to_clock(*timeout);
+  if (timeout.count() > 0) {
+    timeout_at = start + to_clock(timeout);
   }
-  std::optional<clock::time_point> kill_at;     // SIGKILL after the grace period
-  std::optional<clock::time_point> grace_ends;  // a second INT/TERM before this kills
+  std::optional<clock::time_point> kill_at;  // SIGKILL after the grace period
+  constexpr clock::time_point kNever = clock::time_point::max();
+  clock::time_point grace_ends = kNever;  // a second INT/TERM before this kills
   const bool same_group = ::getpgid(child) == ::getpgrp();
 
   for (;;) {
@@ -343,7 +340,7 @@ run_outcome run_child(const run_options& options, std::ostream& err) {
     for (const auto& info : deliveries) {
       const int s = info.signo;
       const bool terminating = s == SIGINT || s == SIGTERM;
-      if (terminating && grace_ends && now < *grace_ends && !outcome.killed) {
+      if (terminating && grace_ends != kNever && now < grace_ends && !outcome.killed) {
         send(SIGKILL);
         continue;
       }
@@ -353,7 +350,7 @@ run_outcome run_child(const run_options& options, std::ostream& err) {
       if (!child_has_it) {
         send(s);
       }
-      if (terminating && !grace_ends) {
+      if (terminating && grace_ends == kNever) {
         grace_ends = now + to_clock(grace);
       }
     }
@@ -365,14 +362,14 @@ run_outcome run_child(const run_options& options, std::ostream& err) {
       }
       if (kill_signal != SIGKILL) {
         kill_at = now + to_clock(grace);
-        grace_ends = kill_at;
+        grace_ends = *kill_at;
       }
     }
     if (kill_at && now >= *kill_at && !outcome.killed) {
       send(SIGKILL);
     }
-    if (grace_ends && now >= *grace_ends && !kill_at) {
-      grace_ends.reset();  // a forwarded INT/TERM's grace period is over
+    if (grace_ends != kNever && now >= grace_ends && !kill_at) {
+      grace_ends = kNever;  // a forwarded INT/TERM's grace period is over
     }
 
     now = clock::now();
