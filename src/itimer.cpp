@@ -27,15 +27,15 @@ timeval to_timeval(double seconds, const char* what) {
   if (!(seconds < static_cast<double>(std::numeric_limits<time_t>::max()))) {
     throw std::out_of_range(std::string(what) + " is too large");
   }
-  double whole = std::floor(seconds);
-  double micros = std::ceil((seconds - whole) * 1e6);
-  if (micros >= 1e6) {
-    whole += 1;
-    micros -= 1e6;
-  }
+  // Nanoseconds first (ceiling), then microseconds (ceiling), as CPython does.
+  const timespec ts = detail::ceil_timespec(seconds);
   timeval tv{};
-  tv.tv_sec = static_cast<time_t>(whole);
-  tv.tv_usec = static_cast<suseconds_t>(micros);
+  tv.tv_sec = ts.tv_sec;
+  tv.tv_usec = static_cast<suseconds_t>((ts.tv_nsec + 999) / 1000);
+  if (tv.tv_usec >= 1000000) {
+    tv.tv_sec += 1;
+    tv.tv_usec -= 1000000;
+  }
   return tv;
 }
 

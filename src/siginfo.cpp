@@ -16,7 +16,9 @@ siginfo siginfo::from_native(const siginfo_t& info) noexcept {
   return r;
 }
 
-const char* code_name(int signo, int code) noexcept {
+namespace {
+
+const char* known_code_name(int signo, int code) noexcept {
   switch (code) {
     case SI_USER:
       return "SI_USER";
@@ -70,7 +72,14 @@ const char* code_name(int signo, int code) noexcept {
     if (code == FPE_FLTDIV) return "FPE_FLTDIV";
   }
   if (signo == SIGILL && code == ILL_ILLOPC) return "ILL_ILLOPC";
-  return code > 0 ? "kernel" : "unknown";
+  return nullptr;
+}
+
+}  // namespace
+
+std::string code_name(int signo, int code) {
+  if (const char* name = known_code_name(signo, code)) return name;
+  return std::to_string(code);
 }
 
 }  // namespace sigkit

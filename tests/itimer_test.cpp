@@ -316,3 +316,16 @@ TEST(SetitimerTest, WorksFromAnotherThread) {
 }
 
 }  // namespace
+
+namespace {
+
+// CPython scales to nanoseconds before rounding up to microseconds, so a decimal interval
+// comes back as written, not one microsecond above (the double for 1.002 is just above it).
+TEST(SetitimerTest, DecimalIntervalIsNotRoundedUpPastItsValue) {
+  sigkit::setitimer(ITIMER_REAL, std::chrono::seconds(100), std::chrono::duration<double>(1.002));
+  const sigkit::itimer_value v = sigkit::getitimer(ITIMER_REAL);
+  EXPECT_DOUBLE_EQ(v.interval.count(), 1.002);
+  sigkit::setitimer(ITIMER_REAL, std::chrono::seconds(0));
+}
+
+}  // namespace

@@ -168,23 +168,23 @@ TEST(SiginfoTest, FromRealChildExit) {
 }
 
 TEST(SiginfoTest, CodeNamesOfSenders) {
-  EXPECT_STREQ(sigkit::code_name(SIGUSR1, SI_USER), "SI_USER");
-  EXPECT_STREQ(sigkit::code_name(SIGUSR1, SI_QUEUE), "SI_QUEUE");
-  EXPECT_STREQ(sigkit::code_name(SIGUSR1, SI_KERNEL), "SI_KERNEL");
-  EXPECT_STREQ(sigkit::code_name(SIGUSR1, SI_TKILL), "SI_TKILL");
-  EXPECT_STREQ(sigkit::code_name(SIGALRM, SI_TIMER), "SI_TIMER");
-  EXPECT_STREQ(sigkit::code_name(SIGRTMIN, SI_MESGQ), "SI_MESGQ");
-  EXPECT_STREQ(sigkit::code_name(SIGRTMIN, SI_ASYNCIO), "SI_ASYNCIO");
-  EXPECT_STREQ(sigkit::code_name(SIGIO, SI_SIGIO), "SI_SIGIO");
+  EXPECT_EQ(sigkit::code_name(SIGUSR1, SI_USER), "SI_USER");
+  EXPECT_EQ(sigkit::code_name(SIGUSR1, SI_QUEUE), "SI_QUEUE");
+  EXPECT_EQ(sigkit::code_name(SIGUSR1, SI_KERNEL), "SI_KERNEL");
+  EXPECT_EQ(sigkit::code_name(SIGUSR1, SI_TKILL), "SI_TKILL");
+  EXPECT_EQ(sigkit::code_name(SIGALRM, SI_TIMER), "SI_TIMER");
+  EXPECT_EQ(sigkit::code_name(SIGRTMIN, SI_MESGQ), "SI_MESGQ");
+  EXPECT_EQ(sigkit::code_name(SIGRTMIN, SI_ASYNCIO), "SI_ASYNCIO");
+  EXPECT_EQ(sigkit::code_name(SIGIO, SI_SIGIO), "SI_SIGIO");
 }
 
 TEST(SiginfoTest, CodeNamesOfChildEvents) {
-  EXPECT_STREQ(sigkit::code_name(SIGCHLD, CLD_EXITED), "CLD_EXITED");
-  EXPECT_STREQ(sigkit::code_name(SIGCHLD, CLD_KILLED), "CLD_KILLED");
-  EXPECT_STREQ(sigkit::code_name(SIGCHLD, CLD_DUMPED), "CLD_DUMPED");
-  EXPECT_STREQ(sigkit::code_name(SIGCHLD, CLD_TRAPPED), "CLD_TRAPPED");
-  EXPECT_STREQ(sigkit::code_name(SIGCHLD, CLD_STOPPED), "CLD_STOPPED");
-  EXPECT_STREQ(sigkit::code_name(SIGCHLD, CLD_CONTINUED), "CLD_CONTINUED");
+  EXPECT_EQ(sigkit::code_name(SIGCHLD, CLD_EXITED), "CLD_EXITED");
+  EXPECT_EQ(sigkit::code_name(SIGCHLD, CLD_KILLED), "CLD_KILLED");
+  EXPECT_EQ(sigkit::code_name(SIGCHLD, CLD_DUMPED), "CLD_DUMPED");
+  EXPECT_EQ(sigkit::code_name(SIGCHLD, CLD_TRAPPED), "CLD_TRAPPED");
+  EXPECT_EQ(sigkit::code_name(SIGCHLD, CLD_STOPPED), "CLD_STOPPED");
+  EXPECT_EQ(sigkit::code_name(SIGCHLD, CLD_CONTINUED), "CLD_CONTINUED");
 }
 
 TEST(SiginfoTest, CodeNameOfUnknownCodeIsTheNumber) {

@@ -1,6 +1,8 @@
 // sigkit/itimer.hpp - alarm(2) and the interval timers.
 #pragma once
 
+#include <sys/time.h>  // ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
+
 #include <chrono>
 
 #include "sigkit/errors.hpp"

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 #include <csignal>
+#include <string>
 
 namespace sigkit {
 
@@ -23,9 +24,9 @@ struct siginfo {
 };
 
 /// "SI_USER", "SI_QUEUE", "SI_KERNEL", "SI_TKILL", "SI_TIMER", "SI_MESGQ", "SI_ASYNCIO",
-/// "SI_SIGIO", "CLD_EXITED", "SEGV_MAPERR", ... for the code of a delivery of `signo`;
-/// "kernel" for another positive (kernel) code, "unknown" otherwise.
-/// Thread safety: safe. Signal safety: async-signal-safe.
-const char* code_name(int signo, int code) noexcept;
+/// "SI_SIGIO", "CLD_EXITED", "SEGV_MAPERR", ... for the code of a delivery of `signo`; the
+/// number as text ("12345") for a code it does not know.
+/// Thread safety: safe. Signal safety: not async-signal-safe (allocates).
+std::string code_name(int signo, int code);
 
 }  // namespace sigkit

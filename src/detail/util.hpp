@@ -61,14 +61,24 @@ inline void check_wait_duration(double seconds, const char* what) {
 
 /// Converts a validated non-negative number of seconds to a timespec, rounding up to whole
 /// nanoseconds (a tiny positive value gives 1 ns, never 0).
+/// Like CPython's _PyTime_FromSecondsObject with ceiling rounding: the whole value is scaled
+/// to nanoseconds first, so 1.002 gives 1.002000000 s, not 1.002000001 s (the double just
+/// above 1.002 would otherwise round its fraction up).
 inline timespec ceil_timespec(double seconds) noexcept {
-  double whole = std::floor(seconds);
+  timespec ts{};
+  const double total = seconds * 1e9;
+  if (total < 9.2e18) {
+    const auto ns = static_cast<long long>(std::ceil(total));
+    ts.tv_sec = static_cast<time_t>(ns / 1000000000LL);
+    ts.tv_nsec = static_cast<long>(ns % 1000000000LL);
+    return ts;
+  }
+  double whole = std::floor(seconds);  // beyond 292 years nanoseconds do not matter
   double nanos = std::ceil((seconds - whole) * 1e9);
   if (nanos >= 1e9) {
     whole += 1;
     nanos -= 1e9;
   }
-  timespec ts{};
   ts.tv_sec = static_cast<time_t>(whole);
   ts.tv_nsec = static_cast<long>(nanos);
   return ts;
