@@ -2,8 +2,10 @@
 #include "sigkit/itimer.hpp"
 
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/time.h>
+#include "support/test_support.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -38,20 +40,9 @@ static_assert(std::is_same_v<decltype(sigkit::itimer_value::interval), seconds_d
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Expects `f` to throw exactly sigkit::itimer_error and returns its errno.
 template <class F>
 int itimer_errno(F&& f) {
-  try {
-    f();
-  } catch (const sigkit::itimer_error& e) {
-    EXPECT_EQ(e.code().category(), std::system_category());
-    return e.code().value();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "unexpected exception: " << e.what();
-    return -1;
-  }
-  ADD_FAILURE() << "no exception";
-  return 0;
+  return sigkit_test::errno_of<sigkit::itimer_error>(std::forward<F>(f));
 }
 
 bool fires_within(int signo, double limit) {

@@ -63,20 +63,9 @@ struct handler_error : std::runtime_error {
   handler_error() : std::runtime_error("handler_error") {}
 };
 
-// Runs `f`, expects std::system_error and returns its errno (-1 for another exception).
 template <class F>
 int system_errno(F&& f) {
-  try {
-    f();
-  } catch (const std::system_error& e) {
-    EXPECT_EQ(e.code().category(), std::system_category());
-    return e.code().value();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "unexpected exception: " << e.what();
-    return -1;
-  }
-  ADD_FAILURE() << "no exception";
-  return 0;
+  return sigkit_test::errno_of<std::system_error>(std::forward<F>(f));
 }
 
 // What a child saw of one delivery.

@@ -3,9 +3,11 @@
 #include "detail/syscalls.hpp"
 
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include "support/test_support.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -57,17 +59,7 @@ void record_timeout(const timespec* ts) {
 
 template <class F>
 int system_errno(F&& f) {
-  try {
-    f();
-  } catch (const std::system_error& e) {
-    EXPECT_EQ(e.code().category(), std::system_category());
-    return e.code().value();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "unexpected exception: " << e.what();
-    return -1;
-  }
-  ADD_FAILURE() << "no exception";
-  return 0;
+  return sigkit_test::errno_of<std::system_error>(std::forward<F>(f));
 }
 
 template <class F>

@@ -4,7 +4,10 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <string>
 
@@ -49,5 +52,23 @@ class stderr_capture {
   bool done_ = false;
   std::string text_;
 };
+
+/// Runs `f`, expects it to throw exactly `Error` (a std::system_error or derived) and returns
+/// the errno it carries; records a test failure and returns -1 for another exception, 0 for
+/// none.
+template <class Error, class F>
+int errno_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code().category(), std::system_category());
+    return e.code().value();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "unexpected exception: " << e.what();
+    return -1;
+  }
+  ADD_FAILURE() << "no exception";
+  return 0;
+}
 
 }  // namespace sigkit_test
