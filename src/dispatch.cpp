@@ -54,19 +54,10 @@ void report_wakeup_errors() {
 std::uint64_t backlog_mask = 0;
 
 void drain_queue() {
-  delivery_record record{};
-  while (queue_pop(record)) {
-    siginfo info;
-    info.signo = record.signo;
-    info.code = record.code;
-    info.error = record.error;
-    info.pid = record.pid;
-    info.uid = record.uid;
-    info.status = record.status;
-    info.band = record.band;
-    info.value = record.value;
-    backlog[static_cast<std::size_t>(record.signo)].push_back(info);
-    backlog_mask |= signal_bit(record.signo);
+  siginfo info;
+  while (queue_pop(info)) {
+    backlog[static_cast<std::size_t>(info.signo)].push_back(info);
+    backlog_mask |= signal_bit(info.signo);
   }
 }
 

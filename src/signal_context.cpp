@@ -73,23 +73,19 @@ std::uint64_t queue_push(int signo, const siginfo_t* info) noexcept {
       pos = queue_head.load(std::memory_order_relaxed);
     }
   }
-  cell->signo = signo;
+  siginfo& out = cell->info;
+  out.signo = signo;
   if (info != nullptr) {
-    cell->code = info->si_code;
-    cell->error = info->si_errno;
-    cell->pid = info->si_pid;
-    cell->uid = info->si_uid;
-    cell->status = info->si_status;
-    cell->band = info->si_band;
-    cell->value = info->si_value;
+    out.code = info->si_code;
+    out.error = info->si_errno;
+    out.pid = info->si_pid;
+    out.uid = info->si_uid;
+    out.status = info->si_status;
+    out.band = info->si_band;
+    out.value = info->si_value;
   } else {
-    cell->code = 0;
-    cell->error = 0;
-    cell->pid = 0;
-    cell->uid = 0;
-    cell->status = 0;
-    cell->band = 0;
-    cell->value = sigval{};
+    out = siginfo{};
+    out.signo = signo;
   }
   store_seq(*cell, pos & kQueueMask, pos + 1);
   return pos + 1 - queue_tail.load(std::memory_order_acquire);
@@ -160,18 +156,11 @@ bool throttle(int signo, void* context) noexcept {
 }  // namespace
 
 // ---- normal context (main thread): the consumer side of the queue -----------------------
-bool queue_pop(delivery_record& out) noexcept {
+bool queue_pop(siginfo& out) noexcept {
   const std::uint64_t pos = queue_tail.load(std::memory_order_relaxed);
   delivery_record& cell = queue[pos & kQueueMask];
   if (load_seq(cell, pos & kQueueMask) != pos + 1) return false;
-  out.signo = cell.signo;
-  out.code = cell.code;
-  out.error = cell.error;
-  out.pid = cell.pid;
-  out.uid = cell.uid;
-  out.status = cell.status;
-  out.band = cell.band;
-  out.value = cell.value;
+  out = cell.info;
   store_seq(cell, pos & kQueueMask, pos + kQueueCapacity);
   queue_tail.store(pos + 1, std::memory_order_release);
   return true;

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "sigkit/siginfo.hpp"
+
 namespace sigkit::detail {
 
 /// What the OS-level handler records for a signal.
@@ -23,14 +25,7 @@ enum class record_mode : std::uint8_t {
 /// is an empty one, which keeps the whole queue constinit.
 struct delivery_record {
   std::atomic<std::uint64_t> seq;
-  int signo;
-  int code;
-  int error;
-  pid_t pid;
-  uid_t uid;
-  int status;
-  long band;
-  sigval value;
+  siginfo info;
 };
 
 inline constexpr std::size_t kQueueCapacity = 4096;  // a power of two
@@ -77,7 +72,7 @@ extern "C" void sigkit_os_handler(int signo, siginfo_t* info, void* context);
 
 /// Queue access for the dispatcher (normal context, main thread only). Returns false when
 /// the next cell is empty or not yet published.
-bool queue_pop(delivery_record& out) noexcept;
+bool queue_pop(siginfo& out) noexcept;
 
 /// Resets every piece of signal-context state to "nothing pending" (fork child).
 void reset_signal_context_state() noexcept;
