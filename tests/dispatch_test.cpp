@@ -40,13 +40,6 @@
 #include "sigkit/wakeup.hpp"
 #include "support/test_support.hpp"
 
-#if defined(__SANITIZE_THREAD__)
-#define SIGKIT_TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SIGKIT_TEST_TSAN 1
-#endif
-#endif
 #if defined(__SANITIZE_ADDRESS__)
 #define SIGKIT_TEST_ASAN 1
 #elif defined(__has_feature)
@@ -208,15 +201,6 @@ int fork_and_wait(const std::function<int()>& body) {
   }
   return status;
 }
-
-#ifdef SIGKIT_TEST_TSAN
-// TSan runs a signal's handler late and keeps one pending slot per signal number, so queued
-// real-time signals coalesce inside TSan before sigkit's OS-level handler ever sees them.
-#define SKIP_QUEUED_DELIVERIES_UNDER_TSAN() \
-  GTEST_SKIP() << "TSan coalesces queued real-time signals before sigkit sees them"
-#else
-#define SKIP_QUEUED_DELIVERIES_UNDER_TSAN() static_cast<void>(0)
-#endif
 
 // ---- deferral ------------------------------------------------------------------------------
 
