@@ -24,8 +24,14 @@
 // real-time signals coalesce inside TSan before sigkit's OS-level handler ever sees them.
 #define SKIP_QUEUED_DELIVERIES_UNDER_TSAN() \
   GTEST_SKIP() << "TSan coalesces queued real-time signals before sigkit sees them"
+// TSan also defers asynchronous signals to its own safe points and, under load, was seen to
+// lose one now and then (1 in ~30 runs of the itimer stress tests with 4 parallel jobs): exact
+// counts of itimer-driven deliveries are checked in the dev and asan-ubsan presets.
+#define SKIP_EXACT_ASYNC_COUNTS_UNDER_TSAN() \
+  GTEST_SKIP() << "TSan defers asynchronous signals and may lose one under load"
 #else
 #define SKIP_QUEUED_DELIVERIES_UNDER_TSAN() static_cast<void>(0)
+#define SKIP_EXACT_ASYNC_COUNTS_UNDER_TSAN() static_cast<void>(0)
 #endif
 
 namespace sigkit_test {
