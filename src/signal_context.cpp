@@ -168,9 +168,7 @@ bool queue_pop(siginfo& out) noexcept {
 
 // ---- normal context (fork child, single-threaded): forget the parent's deliveries -------
 void reset_signal_context_state() noexcept {
-  for (int s = 0; s < NSIG; ++s) {
-    dropped[s].store(0, std::memory_order_relaxed);
-  }
+  for (auto& count : dropped) count.store(0, std::memory_order_relaxed);
   tripped_mask.store(0, std::memory_order_relaxed);
   throttled_mask.store(0, std::memory_order_relaxed);
   for (auto& cell : queue) cell.seq.store(0, std::memory_order_relaxed);

@@ -35,10 +35,13 @@ std::atomic<int> g_allocations{0};
 
 #if SIGKIT_TEST_OWNS_MALLOC
 extern "C" {
-void* __libc_malloc(std::size_t size);                 // NOLINT(bugprone-reserved-identifier)
-void* __libc_calloc(std::size_t n, std::size_t size);  // NOLINT(bugprone-reserved-identifier)
-void* __libc_realloc(void* p, std::size_t size);       // NOLINT(bugprone-reserved-identifier)
-void __libc_free(void* p);                             // NOLINT(bugprone-reserved-identifier)
+// glibc's own allocator entry points, which the interposed functions forward to.
+// NOLINTBEGIN(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
+void* __libc_malloc(std::size_t size);
+void* __libc_calloc(std::size_t n, std::size_t size);
+void* __libc_realloc(void* p, std::size_t size);
+void __libc_free(void* p);
+// NOLINTEND(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
 
 void* malloc(std::size_t size) {  // NOLINT(cert-dcl58-cpp)
   if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
@@ -76,7 +79,7 @@ TEST(SignalContextTest, RecordingADeliveryAllocatesNothing) {
   g_allocations = 0;
   g_counting = true;
   for (int i = 0; i < 200; ++i) {
-    ::raise(SIGUSR1);
+    static_cast<void>(::raise(SIGUSR1));
     sigval v{};
     v.sival_int = i;
     ::sigqueue(::getpid(), SIGRTMIN, v);
@@ -103,7 +106,7 @@ TEST(SignalContextTest, HandlerPreservesErrnoEvenWhenItsWakeupWriteFails) {
   ::close(fds[1]);  // the handler's write now fails with EBADF
   ::close(fds[0]);
   errno = ENOTTY;
-  ::raise(SIGUSR1);
+  static_cast<void>(::raise(SIGUSR1));
   EXPECT_EQ(errno, ENOTTY) << "the OS-level handler spoiled errno";
   sigkit::check_signals();
   EXPECT_EQ(calls.load(), 1);

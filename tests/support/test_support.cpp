@@ -16,7 +16,7 @@
 namespace sigkit_test {
 
 int run_in_child(const std::function<int()>& body, std::chrono::seconds timeout) {
-  fflush(nullptr);
+  static_cast<void>(fflush(nullptr));
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -26,7 +26,7 @@ int run_in_child(const std::function<int()>& body, std::chrono::seconds timeout)
     } catch (...) {
       rc = 99;
     }
-    fflush(nullptr);
+    static_cast<void>(fflush(nullptr));
     _exit(rc);
   }
   // The watchdog lives in the parent: a child of a multi-threaded process must not start
@@ -94,7 +94,7 @@ std::string drain_fd(int fd) {
 }
 
 stderr_capture::stderr_capture() {
-  fflush(stderr);
+  static_cast<void>(fflush(stderr));
   char name[] = "/tmp/sigkit-stderr-XXXXXX";
   file_ = ::mkstemp(name);
   if (file_ < 0) throw std::runtime_error("mkstemp failed");
@@ -111,7 +111,7 @@ stderr_capture::~stderr_capture() {
 
 std::string stderr_capture::text() {
   if (done_) return text_;
-  fflush(stderr);
+  static_cast<void>(fflush(stderr));
   ::dup2(saved_, 2);
   done_ = true;
   ::lseek(file_, 0, SEEK_SET);
