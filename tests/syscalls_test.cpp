@@ -64,16 +64,7 @@ int system_errno(F&& f) {
 
 template <class F>
 int itimer_errno(F&& f) {
-  try {
-    f();
-  } catch (const sigkit::itimer_error& e) {
-    return e.code().value();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "unexpected exception: " << e.what();
-    return -1;
-  }
-  ADD_FAILURE() << "no exception";
-  return 0;
+  return sigkit_test::errno_of<sigkit::itimer_error>(std::forward<F>(f));
 }
 
 // ---- fakes -----------------------------------------------------------------------------

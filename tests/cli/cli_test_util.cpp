@@ -153,18 +153,25 @@ int child_process::finish(milliseconds timeout) {
   return status;
 }
 
+namespace {
+
+// In a forked child: run `body` under an alarm() watchdog and _exit with its result.
+[[noreturn]] void finish_child(const std::function<int()>& body, unsigned watchdog_s) {
+  ::alarm(watchdog_s);
+  int rc = 99;
+  try {
+    rc = body();
+  } catch (...) {
+    rc = 99;
+  }
+  static_cast<void>(std::fflush(nullptr));
+  ::_exit(rc);
+}
+
+}  // namespace
+
 child_process spawn(const std::function<int()>& body, unsigned watchdog_s) {
-  return fork_with_pipes([&] {
-    ::alarm(watchdog_s);
-    int rc = 99;
-    try {
-      rc = body();
-    } catch (...) {
-      rc = 99;
-    }
-    static_cast<void>(std::fflush(nullptr));
-    ::_exit(rc);
-  });
+  return fork_with_pipes([&] { finish_child(body, watchdog_s); });
 }
 
 child_process spawn_exec(const std::vector<std::string>& argv) {
@@ -185,17 +192,7 @@ int run_forked(const std::function<int()>& body, unsigned watchdog_s) {
   if (pid < 0) {
     throw std::runtime_error("fork failed");
   }
-  if (pid == 0) {
-    ::alarm(watchdog_s);
-    int rc = 99;
-    try {
-      rc = body();
-    } catch (...) {
-      rc = 99;
-    }
-    static_cast<void>(std::fflush(nullptr));
-    ::_exit(rc);
-  }
+  if (pid == 0) finish_child(body, watchdog_s);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
