@@ -15,10 +15,20 @@
 namespace sigkit {
 namespace {
 
-bool at_default(int signo) {
-  struct sigaction current {};
-  return ::sigaction(signo, nullptr, &current) == 0 && (current.sa_flags & SA_SIGINFO) == 0 &&
-         current.sa_handler == SIG_DFL;
+bool at_default(int signo) { return getsignal(signo).is_default(); }
+
+// Restores SIG_DFL for `signo`, unblocks it in the calling thread and raises it: for a
+// terminating signal the process ends here. Async-signal-safe.
+void raise_with_default_action(int signo) noexcept {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  ::sigemptyset(&dfl.sa_mask);
+  if (::sigaction(signo, &dfl, nullptr) != 0) return;
+  sigset_t one;
+  ::sigemptyset(&one);
+  ::sigaddset(&one, signo);
+  ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+  static_cast<void>(::raise(signo));
 }
 
 }  // namespace
@@ -46,34 +56,17 @@ int run_main(std::function<int()> body) {  // NOLINT(performance-unnecessary-val
     static_cast<void>(std::fputs("KeyboardInterrupt\n", stderr));
     static_cast<void>(std::fflush(nullptr));
     // End the process by SIGINT so that the parent sees WIFSIGNALED (a shell prints 130).
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    ::sigemptyset(&dfl.sa_mask);
-    ::sigaction(SIGINT, &dfl, nullptr);
-    sigset_t one;
-    ::sigemptyset(&one);
-    ::sigaddset(&one, SIGINT);
-    ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
-    static_cast<void>(::raise(SIGINT));
+    raise_with_default_action(SIGINT);
     std::exit(128 + SIGINT);  // only if the process still lives
   }
 }
 
 void die_by_signal(int signalnum) noexcept {
   if (signalnum >= 1 && signalnum < NSIG) {
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    ::sigemptyset(&dfl.sa_mask);
-    if (::sigaction(signalnum, &dfl, nullptr) == 0) {
-      // Like timeout(1): no core file for a signal relayed from someone else's death.
-      const rlimit no_core{0, 0};
-      static_cast<void>(::setrlimit(RLIMIT_CORE, &no_core));
-      sigset_t one;
-      ::sigemptyset(&one);
-      ::sigaddset(&one, signalnum);
-      ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
-      static_cast<void>(::raise(signalnum));
-    }
+    // Like timeout(1): no core file for a signal relayed from someone else's death.
+    const rlimit no_core{0, 0};
+    static_cast<void>(::setrlimit(RLIMIT_CORE, &no_core));
+    raise_with_default_action(signalnum);
   }
   ::_exit(128 + (signalnum & 0x7f));
 }

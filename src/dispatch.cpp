@@ -35,7 +35,6 @@ constexpr std::uint64_t kMaxReportedWakeupErrors = 20;
 void report_wakeup_errors() {
   if (wakeup_error_count.load(std::memory_order_relaxed) == 0) return;
   const std::uint64_t count = wakeup_error_count.exchange(0, std::memory_order_acquire);
-  if (count == 0) return;
   const int fd = wakeup_error_fd.load(std::memory_order_relaxed);
   const int err = wakeup_error_errno.load(std::memory_order_relaxed);
   const std::uint64_t shown = std::min(count, kMaxReportedWakeupErrors);
@@ -186,11 +185,8 @@ void pause() {
     return;
   }
   detail::ensure_initialized();
-  if (detail::signals_pending.load(std::memory_order_seq_cst)) {
-    detail::run_pending_handlers();
-    return;
-  }
   for (;;) {
+    // Returns at once if something is pending already (then no sleep at all).
     const detail::wake w = detail::wait_for_wake(nullptr);
     if (w == detail::wake::interrupted || detail::signals_pending.load()) {
       check_signals();

@@ -18,7 +18,6 @@
 #include "detail/util.hpp"
 #include "sigkit/dispatch.hpp"
 #include "sigkit/handler.hpp"
-#include "sigkit/mask.hpp"
 
 namespace sigkit {
 namespace detail {
@@ -77,7 +76,41 @@ handler from_os(const struct sigaction& sa) {
   return {};
 }
 
-std::string describe(int signo) { return describe_signal(signo); }
+std::uint8_t mode_of(const handler& h) noexcept {
+  return static_cast<std::uint8_t>(h.takes_siginfo() ? record_mode::siginfo : record_mode::flag);
+}
+
+// Replaces the OS action of `signo` and its table entry together; the caller holds the
+// registry lock. The record mode that the OS-level handler reads is published before the OS
+// can call it with the new action and retracted only after that action is gone. Nothing else
+// is needed (no signal blocking): the OS-level handler reads nothing else of the registry and
+// shares no lock with it. Returns 0, or the errno of a failed sigaction (nothing changed).
+int replace_action(int signo, const struct sigaction& action, const handler& entry,
+                   struct sigaction* old) {
+  const auto index = static_cast<std::size_t>(signo);
+  const std::uint8_t old_mode = handler_mode[index].load(std::memory_order_relaxed);
+  if (is_ours(action)) handler_mode[index].store(mode_of(entry), std::memory_order_release);
+  if (sys.sigaction(signo, &action, old) != 0) {
+    const int err = errno;
+    handler_mode[index].store(old_mode, std::memory_order_release);
+    return err;
+  }
+  user_handlers[index] = entry;
+  if (!is_ours(action)) {
+    handler_mode[index].store(static_cast<std::uint8_t>(record_mode::flag),
+                              std::memory_order_release);
+  }
+  return 0;
+}
+
+// The checks signal() and scoped_handler make, in API.md's order: arguments, then thread.
+void check_handler_arguments(int signo, const handler& h, const char* function) {
+  check_signal_range(signo);
+  if (h.empty()) {
+    throw std::invalid_argument("cannot install an empty handler for " + describe_signal(signo));
+  }
+  check_main_thread(function);
+}
 
 }  // namespace
 
@@ -91,8 +124,6 @@ bool is_main_thread() noexcept {
   }
   return cached;
 }
-
-unsigned fork_generation() noexcept { return generation.load(std::memory_order_relaxed); }
 
 void ensure_initialized() {
   std::call_once(init_once, [] {
@@ -120,43 +151,23 @@ handler installed_handler_on_main_thread(int signo) noexcept {
 }  // namespace detail
 
 handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-value-param)
-  detail::check_signal_range(signalnum);
-  if (h.empty()) {
-    throw std::invalid_argument("cannot install an empty handler for " +
-                                detail::describe(signalnum));
-  }
-  detail::check_main_thread("signal");
+  detail::check_handler_arguments(signalnum, h, "signal");
   check_signals();  // pending handlers run before anything changes (bpo-30057)
   detail::ensure_initialized();
 
-  struct sigaction sa {};
-  ::sigemptyset(&sa.sa_mask);
+  struct sigaction action {};
+  ::sigemptyset(&action.sa_mask);
   if (h.is_callable()) {
-    sa.sa_sigaction = &detail::sigkit_os_handler;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;  // no SA_RESTART: interruptible, as in Python
+    action.sa_sigaction = &detail::sigkit_os_handler;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;  // no SA_RESTART: interruptible, as in Python
   } else {
-    sa.sa_handler = h.is_default() ? SIG_DFL : SIG_IGN;
+    action.sa_handler = h.is_default() ? SIG_DFL : SIG_IGN;
   }
-  const auto index = static_cast<std::size_t>(signalnum);
-  const auto mode = static_cast<std::uint8_t>(h.takes_siginfo() ? detail::record_mode::siginfo
-                                                                : detail::record_mode::flag);
-  // No need to block signals here: the OS-level handler reads only handler_mode, published
-  // before the OS can call it with the new action and retracted only after, and it shares no
-  // lock with this code.
   const std::lock_guard lock(detail::registry_mutex);
-  handler old_entry = detail::user_handlers[index];
-  const std::uint8_t old_mode = detail::handler_mode[index].load(std::memory_order_relaxed);
-  if (h.is_callable()) detail::handler_mode[index].store(mode, std::memory_order_release);
+  const handler old_entry = detail::user_handlers[static_cast<std::size_t>(signalnum)];
   struct sigaction old {};
-  if (detail::sys.sigaction(signalnum, &sa, &old) != 0) {
-    const int err = errno;
-    detail::handler_mode[index].store(old_mode, std::memory_order_release);
-    detail::throw_error(err, "cannot install handler for " + detail::describe(signalnum));
-  }
-  detail::user_handlers[index] = std::move(h);
-  if (!detail::user_handlers[index].is_callable()) {
-    detail::handler_mode[index].store(static_cast<std::uint8_t>(detail::record_mode::flag),
-                                      std::memory_order_release);
+  if (const int err = detail::replace_action(signalnum, action, h, &old); err != 0) {
+    detail::throw_error(err, "cannot install handler for " + detail::describe_signal(signalnum));
   }
   // The previous disposition as getsignal() saw it: the OS's word, ours if it was ours.
   if (detail::is_ours(old)) return old_entry.is_callable() ? old_entry : handler{};
@@ -178,7 +189,8 @@ void siginterrupt(int signalnum, bool flag) {
   detail::check_signal_range(signalnum);
   struct sigaction sa {};
   if (detail::sys.sigaction(signalnum, nullptr, &sa) != 0) {
-    detail::throw_error(errno, "cannot read the disposition of " + detail::describe(signalnum));
+    detail::throw_error(errno,
+                        "cannot read the disposition of " + detail::describe_signal(signalnum));
   }
   if (flag) {
     sa.sa_flags &= ~SA_RESTART;
@@ -186,39 +198,24 @@ void siginterrupt(int signalnum, bool flag) {
     sa.sa_flags |= SA_RESTART;
   }
   if (detail::sys.sigaction(signalnum, &sa, nullptr) != 0) {
-    detail::throw_error(errno, "cannot change SA_RESTART for " + detail::describe(signalnum));
+    detail::throw_error(errno,
+                        "cannot change SA_RESTART for " + detail::describe_signal(signalnum));
   }
 }
 
 scoped_handler::scoped_handler(int signalnum, handler h) : signalnum_(signalnum) {
-  detail::check_signal_range(signalnum);
-  if (h.empty()) {
-    throw std::invalid_argument("cannot install an empty handler for " +
-                                detail::describe(signalnum));
-  }
-  detail::check_main_thread("scoped_handler");
+  detail::check_handler_arguments(signalnum, h, "scoped_handler");
   if (detail::sys.sigaction(signalnum, nullptr, &previous_) != 0) {
-    detail::throw_error(errno, "cannot install handler for " + detail::describe(signalnum));
+    detail::throw_error(errno, "cannot install handler for " + detail::describe_signal(signalnum));
   }
   previous_handler_ = detail::installed_handler(signalnum);
   sigkit::signal(signalnum, std::move(h));
 }
 
 scoped_handler::~scoped_handler() {
-  const auto index = static_cast<std::size_t>(signalnum_);
   const std::lock_guard lock(detail::registry_mutex);
-  if (detail::is_ours(previous_)) {
-    detail::handler_mode[index].store(
-        static_cast<std::uint8_t>(previous_handler_.takes_siginfo() ? detail::record_mode::siginfo
-                                                                    : detail::record_mode::flag),
-        std::memory_order_release);
-  }
-  detail::user_handlers[index] = previous_handler_;
-  ::sigaction(signalnum_, &previous_, nullptr);  // the exact previous action, flags and mask
-  if (!detail::is_ours(previous_)) {
-    detail::handler_mode[index].store(static_cast<std::uint8_t>(detail::record_mode::flag),
-                                      std::memory_order_release);
-  }
+  // The exact previous action (handler, flags, mask), and the table entry that goes with it.
+  static_cast<void>(detail::replace_action(signalnum_, previous_, previous_handler_, nullptr));
 }
 
 }  // namespace sigkit

@@ -1,20 +1,7 @@
-// siginfo: copying the kernel's record, and naming si_code values.
+// siginfo: naming si_code values.
 #include "sigkit/siginfo.hpp"
 
 namespace sigkit {
-
-siginfo siginfo::from_native(const siginfo_t& info) noexcept {
-  siginfo r;
-  r.signo = info.si_signo;
-  r.code = info.si_code;
-  r.error = info.si_errno;
-  r.pid = info.si_pid;
-  r.uid = info.si_uid;
-  r.status = info.si_status;
-  r.band = info.si_band;
-  r.value = info.si_value;
-  return r;
-}
 
 namespace {
 

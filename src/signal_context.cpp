@@ -73,20 +73,8 @@ std::uint64_t queue_push(int signo, const siginfo_t* info) noexcept {
       pos = queue_head.load(std::memory_order_relaxed);
     }
   }
-  siginfo& out = cell->info;
-  out.signo = signo;
-  if (info != nullptr) {
-    out.code = info->si_code;
-    out.error = info->si_errno;
-    out.pid = info->si_pid;
-    out.uid = info->si_uid;
-    out.status = info->si_status;
-    out.band = info->si_band;
-    out.value = info->si_value;
-  } else {
-    out = siginfo{};
-    out.signo = signo;
-  }
+  cell->info = info != nullptr ? siginfo::from_native(*info) : siginfo{};
+  cell->info.signo = signo;
   store_seq(*cell, pos & kQueueMask, pos + 1);
   return pos + 1 - queue_tail.load(std::memory_order_acquire);
 }
@@ -145,12 +133,11 @@ void wake_waiting_thread() noexcept {
 // it. Only in the main thread: the dispatcher runs there and can lift the block; a block in
 // another thread could never be lifted (only a thread can change its own mask). A delivery
 // that lands in another thread when the queue is full is dropped and counted instead.
-bool throttle(int signo, void* context) noexcept {
+void throttle(int signo, void* context) noexcept {
   auto* uc = static_cast<ucontext_t*>(context);
-  if (uc == nullptr || ::syscall(SYS_gettid) != ::getpid()) return false;
+  if (uc == nullptr || ::syscall(SYS_gettid) != ::getpid()) return;
   ::sigaddset(&uc->uc_sigmask, signo);
   throttled_mask.fetch_or(signal_bit(signo), std::memory_order_release);
-  return true;
 }
 
 }  // namespace
@@ -199,13 +186,9 @@ void sigkit_os_handler(int signo, siginfo_t* info, void* context) {
   if (signo > 0 && signo < NSIG) {
     if (handler_mode[signo].load(std::memory_order_acquire) ==
         static_cast<std::uint8_t>(record_mode::siginfo)) {
-      const std::uint64_t used = queue_push(signo, info);
-      if (used == 0) {
-        dropped[signo].fetch_add(1, std::memory_order_relaxed);  // counted, never silent
-        static_cast<void>(throttle(signo, context));
-      } else if (used + kQueueReserve >= kQueueCapacity) {
-        static_cast<void>(throttle(signo, context));
-      }
+      const std::uint64_t used = queue_push(signo, info);  // 0: the queue was full
+      if (used == 0) dropped[signo].fetch_add(1, std::memory_order_relaxed);  // never silent
+      if (used == 0 || used + kQueueReserve >= kQueueCapacity) throttle(signo, context);
     }
     tripped_mask.fetch_or(signal_bit(signo), std::memory_order_release);
     signals_pending.store(true, std::memory_order_seq_cst);

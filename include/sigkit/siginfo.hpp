@@ -19,8 +19,20 @@ struct siginfo {
   long band = 0;   ///< band event (SIGPOLL); on Linux aliases the pid for kill()
   sigval value{};  ///< the payload sent with sigqueue(3)
 
-  /// Copies the fields out of the kernel's record. Signal safety: async-signal-safe.
-  static siginfo from_native(const siginfo_t& info) noexcept;
+  /// Copies the fields out of the kernel's record. Signal safety: async-signal-safe (inline,
+  /// field copies only: sigkit's OS-level handler uses it).
+  static siginfo from_native(const siginfo_t& info) noexcept {
+    siginfo r;
+    r.signo = info.si_signo;
+    r.code = info.si_code;
+    r.error = info.si_errno;
+    r.pid = info.si_pid;
+    r.uid = info.si_uid;
+    r.status = info.si_status;
+    r.band = info.si_band;
+    r.value = info.si_value;
+    return r;
+  }
 };
 
 /// "SI_USER", "SI_QUEUE", "SI_KERNEL", "SI_TKILL", "SI_TIMER", "SI_MESGQ", "SI_ASYNCIO",

@@ -16,7 +16,4 @@ handler installed_handler_on_main_thread(int signo) noexcept;
 /// One-time process setup: pthread_atfork hooks and sigkit's internal wake eventfd.
 void ensure_initialized();
 
-/// Increments on every fork() in the child; used to invalidate per-thread caches.
-unsigned fork_generation() noexcept;
-
 }  // namespace sigkit::detail
