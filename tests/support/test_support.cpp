@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sigkit/dispatch.hpp>
+
 #include <cerrno>
 #include <stdexcept>
 #include <thread>
@@ -53,6 +55,16 @@ int run_in_child(const std::function<int()>& body, std::chrono::seconds timeout)
     if (errno != EINTR) throw std::runtime_error("waitpid failed");
   }
   return status;
+}
+
+bool checkpoint_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    sigkit::check_signals();
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 std::string describe_status(int status) {
