@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "detail/state.hpp"
 #include "detail/syscalls.hpp"
 #include "sigkit/dispatch.hpp"
 #include "sigkit/siginfo.hpp"
@@ -420,9 +421,20 @@ int tripping_sigaction(int signo, const struct sigaction* act, struct sigaction*
         v.sival_int = i;
         ::sigqueue(::getpid(), signo, v);  // only this thread can take it: recorded here
       }
-      // TSan defers a signal that arrives outside an intercepted call and drops it if the
-      // thread ends first; usleep() is a point where it delivers (no effect otherwise).
-      ::usleep(1);
+      // Without TSan the OS-level handler has recorded the delivery before sigqueue returns.
+      // TSan defers a signal that arrives outside an intercepted call and now and then never
+      // delivers it: for a standard signal (one pending bit, so a resend adds nothing) resend
+      // until sigkit has recorded it, for at most 2 s.
+      if (signo < SIGRTMIN) {
+        for (int tries = 0; tries < 200 && (sigkit::detail::tripped_mask.load() &
+                                            sigkit::detail::signal_bit(signo)) == 0;
+             ++tries) {
+          ::usleep(10000);
+          if ((sigkit::detail::tripped_mask.load() & sigkit::detail::signal_bit(signo)) == 0) {
+            ::sigqueue(::getpid(), signo, sigval{});
+          }
+        }
+      }
     }).join();
     g_seam_trips.fetch_add(1);
   }
