@@ -4,7 +4,8 @@
 // Design: sigkit handlers for the forwarded signals and SIGCHLD only record deliveries; the
 // wakeup fd (a non-blocking pipe) makes poll() return when one arrives, and the loop runs the
 // handlers with check_signals(), forwards, reaps and enforces the deadlines. No lost wakeups:
-// a delivery after check_signals() writes a byte that poll() sees.
+// a delivery after check_signals() writes a byte that poll() sees. poll() also watches the
+// child's pidfd, so its exit is seen even if the SIGCHLD is lost.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -374,8 +376,10 @@ run_outcome run_child(const run_options& options, std::ostream& err) {
     now = clock::now();
     const int ms = poll_timeout_ms(now, outcome.timed_out ? std::nullopt : timeout_at,
                                    outcome.killed ? std::nullopt : kill_at);
-    pollfd pfd{wakeup.read_end, POLLIN, 0};
-    if (::poll(&pfd, 1, ms) > 0) {
+    // The pidfd becomes readable when the child exits: the loop reaps it even if the SIGCHLD
+    // never reached us (TSan, for one, was seen to lose it).
+    std::array<pollfd, 2> pfds{pollfd{wakeup.read_end, POLLIN, 0}, pollfd{pidfd, POLLIN, 0}};
+    if (::poll(pfds.data(), pidfd >= 0 ? 2 : 1, ms) > 0 && (pfds[0].revents & POLLIN) != 0) {
       char buffer[64];
       while (::read(wakeup.read_end, buffer, sizeof buffer) > 0) {
       }
