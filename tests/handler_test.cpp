@@ -425,15 +425,12 @@ int tripping_sigaction(int signo, const struct sigaction* act, struct sigaction*
       // TSan defers a signal that arrives outside an intercepted call and now and then never
       // delivers it: for a standard signal (one pending bit, so a resend adds nothing) resend
       // until sigkit has recorded it, for at most 2 s.
-      if (signo < SIGRTMIN) {
-        for (int tries = 0; tries < 200 && (sigkit::detail::tripped_mask.load() &
-                                            sigkit::detail::signal_bit(signo)) == 0;
-             ++tries) {
-          ::usleep(10000);
-          if ((sigkit::detail::tripped_mask.load() & sigkit::detail::signal_bit(signo)) == 0) {
-            ::sigqueue(::getpid(), signo, sigval{});
-          }
-        }
+      const auto recorded = [signo] {
+        return (sigkit::detail::tripped_mask.load() & sigkit::detail::signal_bit(signo)) != 0;
+      };
+      for (int tries = 0; signo < SIGRTMIN && tries < 200 && !recorded(); ++tries) {
+        ::usleep(10000);
+        if (!recorded()) ::sigqueue(::getpid(), signo, sigval{});
       }
     }).join();
     g_seam_trips.fetch_add(1);
