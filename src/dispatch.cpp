@@ -17,10 +17,12 @@
 
 #include "detail/registry.hpp"
 #include "detail/state.hpp"
+#include "detail/subscribers.hpp"
 #include "detail/syscalls.hpp"
 #include "detail/util.hpp"
 #include "sigkit/handler.hpp"
 #include "sigkit/siginfo.hpp"
+#include "sigkit/signum.hpp"
 
 namespace sigkit {
 namespace detail {
@@ -79,8 +81,155 @@ void count_dropped(int s, std::deque<siginfo>& records) {
   records.clear();
 }
 
+// ---- subscribers ---------------------------------------------------------------------------
+
+// Calls `node` if it is still active; false if it was reset (then it is not called). While
+// it runs, reset() from another thread waits (kRunning).
+bool call_subscriber(subscriber_node& node, const siginfo& info, verdict& result) {
+  unsigned state = node.state.load(std::memory_order_acquire);
+  do {
+    if ((state & subscriber_node::kActive) == 0) return false;
+  } while (!node.state.compare_exchange_weak(state, state | subscriber_node::kRunning,
+                                             std::memory_order_acq_rel));
+  struct running_guard {
+    subscriber_node& node;
+    ~running_guard() {
+      node.state.fetch_and(~subscriber_node::kRunning, std::memory_order_acq_rel);
+      node.state.notify_all();
+    }
+  } guard{node};
+  result = node.fn.fn(info);
+  return true;
+}
+
+// Carries out SIG_DFL's action for `s` for real, here at the checkpoint: a terminating signal
+// ends the process by that signal; a stop signal stops it and, after SIGCONT, goes on.
+void carry_out_default_action(int s) {
+  switch (default_action_of(signum(s))) {
+    case default_action::terminate:
+    case default_action::core:
+      end_process_by_signal(s);  // as the kernel would: no stdio flush, no atexit
+    case default_action::stop: {
+      struct sigaction dfl {};
+      dfl.sa_handler = SIG_DFL;
+      ::sigemptyset(&dfl.sa_mask);
+      struct sigaction ours {};
+      if (::sigaction(s, &dfl, &ours) != 0) return;
+      sigset_t one;
+      sigset_t old;
+      ::sigemptyset(&one);
+      ::sigaddset(&one, s);
+      ::pthread_sigmask(SIG_UNBLOCK, &one, &old);
+      static_cast<void>(::raise(s));  // returns after SIGCONT
+      ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+      ::sigaction(s, &ours, nullptr);
+      return;
+    }
+    case default_action::cont:
+    case default_action::ignore:
+      return;
+  }
+}
+
+// The native siginfo a foreign SA_SIGINFO handler beneath the subscribers is handed.
+siginfo_t to_native(const siginfo& info) noexcept {
+  siginfo_t native{};
+  native.si_signo = info.signo;
+  native.si_code = info.code;
+  native.si_errno = info.error;
+  native.si_pid = info.pid;
+  native.si_uid = info.uid;
+  native.si_value = info.value;
+  return native;
+}
+
+// The disposition beneath the subscribers, for one delivery that every subscriber passed.
+// (int) handlers run once per checkpoint (`int_ran`); a delivery without a record
+// (`coalesced`) reaches no (const siginfo&) handler.
+void run_beneath(int s, const disposition& beneath, const siginfo& info, bool coalesced,
+                 bool& int_ran) {
+  if (beneath.native) {
+    const struct sigaction& action = beneath.action;
+    if ((action.sa_flags & SA_SIGINFO) != 0) {
+      siginfo_t native = to_native(info);
+      action.sa_sigaction(s, &native, nullptr);
+    } else if (action.sa_handler == SIG_DFL) {
+      carry_out_default_action(s);
+    } else if (action.sa_handler != SIG_IGN) {
+      action.sa_handler(s);
+    }
+    return;
+  }
+  const handler& h = beneath.user;
+  if (h.is_default()) {
+    carry_out_default_action(s);
+  } else if (h.takes_siginfo()) {
+    if (!coalesced) h(info);
+  } else if (h.is_callable() && !int_ran) {
+    int_ran = true;
+    h(info);
+  }
+}
+
+// Runs the subscribers of `s` for every pending delivery, newest first, each delivery with
+// a fresh view of the stack (a subscription made during one delivery applies from the next;
+// a reset at once), and falls through to what lies beneath when all of them pass.
+void dispatch_subscribers(int s, bool was_tripped) {
+  auto& records = backlog[static_cast<std::size_t>(s)];
+  const bool coalesced = records.empty();  // (int) deliveries only, or records were dropped
+  if (coalesced && !was_tripped) return;
+  route_snapshot route = snapshot_route(s);
+  // (int) subscribers run once per checkpoint; their verdict stands for the other deliveries.
+  std::vector<std::pair<const subscriber_node*, verdict>> int_verdicts;
+  bool int_beneath_ran = false;
+  for (;;) {
+    siginfo info;
+    info.signo = s;
+    if (!coalesced) {
+      if (records.empty()) break;
+      info = records.front();
+      records.pop_front();
+      if (records.empty()) backlog_mask &= ~signal_bit(s);
+    }
+    if (route.version != route_version(s)) route = snapshot_route(s);
+    bool all_pass = true;
+    for (auto it = route.subscribers.rbegin(); it != route.subscribers.rend(); ++it) {
+      subscriber_node& node = **it;
+      verdict v = verdict::pass;
+      if (node.fn.takes_siginfo) {
+        if (coalesced) {  // no siginfo for it: it did not pass this delivery either
+          all_pass = false;
+          continue;
+        }
+        if (!call_subscriber(node, info, v)) continue;
+      } else {
+        const auto cached = std::find_if(int_verdicts.begin(), int_verdicts.end(),
+                                         [&node](const auto& p) { return p.first == &node; });
+        if (cached != int_verdicts.end()) {
+          if ((node.state.load(std::memory_order_acquire) & subscriber_node::kActive) == 0) {
+            continue;
+          }
+          v = cached->second;
+        } else {
+          if (!call_subscriber(node, info, v)) continue;
+          int_verdicts.emplace_back(&node, v);
+        }
+      }
+      if (v != verdict::pass) all_pass = false;
+    }
+    if (all_pass) run_beneath(s, route.beneath, info, coalesced, int_beneath_ran);
+    if (coalesced) break;
+  }
+}
+
+// ---- Python's one disposition -------------------------------------------------------------
+
 // Runs the handler of signal s for what is pending. Throws what the handler throws.
 void dispatch_one(int s, bool was_tripped) {
+  if (subscriber_count(s) != 0) {
+    dispatch_subscribers(s, was_tripped);
+    return;
+  }
   auto& records = backlog[static_cast<std::size_t>(s)];
   const handler h = installed_handler_on_main_thread(s);
   if (h.takes_siginfo()) {
@@ -98,7 +247,8 @@ void dispatch_one(int s, bool was_tripped) {
     siginfo info;
     info.signo = s;
     h(info);
-  } else if (was_tripped) {
+  } else if (was_tripped && !h.empty()) {
+    // (A delivery left over from subscribers that have all gone has no handler: nothing.)
     static_cast<void>(std::fprintf(stderr, "sigkit: signal %d ignored due to race condition\n", s));
   }
 }

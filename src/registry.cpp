@@ -1,5 +1,5 @@
 // registry: the private owner of all sigaction state (signal, getsignal, siginterrupt,
-// scoped_handler), process setup and fork handling.
+// scoped_handler, the subscriber stacks), process setup and fork handling.
 #include "detail/registry.hpp"
 
 #include <pthread.h>
@@ -7,13 +7,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "detail/state.hpp"
+#include "detail/subscribers.hpp"
 #include "detail/syscalls.hpp"
 #include "detail/util.hpp"
 #include "sigkit/dispatch.hpp"
@@ -25,9 +28,24 @@ void reset_dispatcher_after_fork();  // dispatch.cpp
 namespace {
 
 std::mutex registry_mutex;
-std::array<handler, NSIG> user_handlers;  // guarded by registry_mutex
+std::array<handler, NSIG> user_handlers;  // guarded by registry_mutex; written on main only
+
+// The subscriber stack of each signal and what lies beneath it (guarded by registry_mutex).
+struct signal_route {
+  std::vector<std::shared_ptr<subscriber_node>> subscribers;  // oldest first
+  disposition beneath;  // meaningful while `subscribers` is not empty
+};
+std::array<signal_route, NSIG> routes;
+// Lock-free mirrors for the dispatcher's fast path.
+std::array<std::atomic<unsigned>, NSIG> subscriber_counts{};
+std::array<std::atomic<std::uint64_t>, NSIG> route_versions{};
+
 std::atomic<unsigned> generation{0};
 std::once_flag init_once;
+
+constexpr int kMaxForkHooks = 8;
+std::array<void (*)(), kMaxForkHooks> fork_child_hooks{};
+int fork_child_hook_count = 0;  // guarded by registry_mutex
 
 thread_local sigset_t mask_before_fork;
 thread_local sigset_t mask_for_child;
@@ -51,7 +69,6 @@ void after_fork_in_parent() noexcept {
 }
 
 void after_fork_in_child() noexcept {
-  registry_mutex.unlock();
   // The forking thread is the child's only (and main) thread. Nothing delivered to the
   // parent before the fork may run here (API.md 9): forget it, and take a wake fd of our own.
   generation.fetch_add(1, std::memory_order_relaxed);
@@ -61,6 +78,8 @@ void after_fork_in_child() noexcept {
   const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   internal_wake_fd.store(fd, std::memory_order_release);
   if (old_fd >= 0) ::close(old_fd);
+  for (int i = 0; i < fork_child_hook_count; ++i) fork_child_hooks[static_cast<std::size_t>(i)]();
+  registry_mutex.unlock();
   ::pthread_sigmask(SIG_SETMASK, &mask_for_child, nullptr);
 }
 
@@ -76,31 +95,79 @@ handler from_os(const struct sigaction& sa) {
   return {};
 }
 
-std::uint8_t mode_of(const handler& h) noexcept {
-  return static_cast<std::uint8_t>(h.takes_siginfo() ? record_mode::siginfo : record_mode::flag);
+// The action sigkit installs for a callable handler or a subscriber stack.
+struct sigaction our_action() noexcept {
+  struct sigaction action {};
+  ::sigemptyset(&action.sa_mask);
+  action.sa_sigaction = &sigkit_os_handler;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK;  // no SA_RESTART: interruptible, as in Python
+  return action;
 }
 
-// Replaces the OS action of `signo` and its table entry together; the caller holds the
-// registry lock. The record mode that the OS-level handler reads is published before the OS
-// can call it with the new action and retracted only after that action is gone. Nothing else
-// is needed (no signal blocking): the OS-level handler reads nothing else of the registry and
-// shares no lock with it. Returns 0, or the errno of a failed sigaction (nothing changed).
-int replace_action(int signo, const struct sigaction& action, const handler& entry,
-                   struct sigaction* old) {
+// The plain action signal() installs for SIG_DFL / SIG_IGN.
+struct sigaction plain_action(const handler& h) noexcept {
+  struct sigaction action {};
+  ::sigemptyset(&action.sa_mask);
+  action.sa_handler = h.is_default() ? SIG_DFL : SIG_IGN;
+  return action;
+}
+
+// A foreign SA_SIGINFO handler beneath subscribers is handed each delivery's fields.
+bool is_foreign_siginfo(const struct sigaction& sa) noexcept {
+  return (sa.sa_flags & SA_SIGINFO) != 0 && !is_ours(sa);
+}
+
+// What the OS-level handler must record for `signo`, from the registry's state (lock held):
+// a queue record per delivery if any consumer wants the siginfo.
+std::uint8_t wanted_mode(int signo) noexcept {
+  const auto index = static_cast<std::size_t>(signo);
+  const signal_route& route = routes[index];
+  bool siginfo = false;
+  if (route.subscribers.empty()) {
+    siginfo = user_handlers[index].takes_siginfo();
+  } else {
+    siginfo = route.beneath.native ? is_foreign_siginfo(route.beneath.action)
+                                   : route.beneath.user.takes_siginfo();
+    for (const auto& node : route.subscribers) siginfo = siginfo || node->fn.takes_siginfo;
+  }
+  return static_cast<std::uint8_t>(siginfo ? record_mode::siginfo : record_mode::flag);
+}
+
+// Installs `action` for `signo`; the caller holds the registry lock and has already updated
+// the table/route the action belongs to. The record mode that the OS-level handler reads is
+// published before the OS can call it with the new action and retracted only after that
+// action is gone. Nothing else is needed (no signal blocking): the OS-level handler reads
+// nothing else of the registry and shares no lock with it. Returns 0, or the errno of a
+// failed sigaction (then the mode is as before and the OS action unchanged).
+int install_action(int signo, const struct sigaction& action, struct sigaction* old) {
   const auto index = static_cast<std::size_t>(signo);
   const std::uint8_t old_mode = handler_mode[index].load(std::memory_order_relaxed);
-  if (is_ours(action)) handler_mode[index].store(mode_of(entry), std::memory_order_release);
+  if (is_ours(action)) handler_mode[index].store(wanted_mode(signo), std::memory_order_release);
   if (sys.sigaction(signo, &action, old) != 0) {
     const int err = errno;
     handler_mode[index].store(old_mode, std::memory_order_release);
     return err;
   }
-  user_handlers[index] = entry;
   if (!is_ours(action)) {
     handler_mode[index].store(static_cast<std::uint8_t>(record_mode::flag),
                               std::memory_order_release);
   }
   return 0;
+}
+
+// Re-publishes the record mode after the route changed while our action stays installed.
+// A switch to siginfo mode applies to deliveries from now on; records already queued for a
+// consumer that has gone are counted as dropped by the dispatcher.
+void refresh_mode(int signo) noexcept {
+  handler_mode[static_cast<std::size_t>(signo)].store(wanted_mode(signo),
+                                                      std::memory_order_release);
+}
+
+void bump_route(int signo) noexcept {
+  const auto index = static_cast<std::size_t>(signo);
+  route_versions[index].fetch_add(1, std::memory_order_release);
+  subscriber_counts[index].store(static_cast<unsigned>(routes[index].subscribers.size()),
+                                 std::memory_order_release);
 }
 
 // The checks signal() and scoped_handler make, in API.md's order: arguments, then thread.
@@ -110,6 +177,82 @@ void check_handler_arguments(int signo, const handler& h, const char* function) 
     throw std::invalid_argument("cannot install an empty handler for " + describe_signal(signo));
   }
   check_main_thread(function);
+}
+
+// getsignal()'s view of a disposition.
+handler view_of(const disposition& d) {
+  if (d.native) return from_os(d.action);
+  return d.user;
+}
+
+// The disposition of `signo` as it is now: beneath the subscribers, or at the OS. Lock held.
+disposition current_disposition(int signo) {
+  const auto index = static_cast<std::size_t>(signo);
+  if (!routes[index].subscribers.empty()) return routes[index].beneath;
+  disposition d;
+  d.user = user_handlers[index];
+  if (sys.sigaction(signo, nullptr, &d.action) != 0) {
+    throw_error(errno, "cannot read the disposition of " + describe_signal(signo));
+  }
+  d.native = !is_ours(d.action);
+  return d;
+}
+
+// Puts `d` back as the disposition of `signo`. Lock held. Returns 0 or an errno.
+int apply_disposition(int signo, const disposition& d) {
+  const auto index = static_cast<std::size_t>(signo);
+  if (!routes[index].subscribers.empty()) {
+    // The subscribers keep our action at the OS; `d` becomes what lies beneath them.
+    routes[index].beneath = d;
+    user_handlers[index] = d.user;
+    refresh_mode(signo);
+    return 0;
+  }
+  const handler old_entry = user_handlers[index];
+  user_handlers[index] = d.user;
+  int err = 0;
+  if (d.user.is_callable()) {
+    err = install_action(signo, is_ours(d.action) ? d.action : our_action(), nullptr);
+  } else if (d.native) {
+    err = install_action(signo, d.action, nullptr);  // exactly what was there
+  } else {
+    err = install_action(signo, plain_action(d.user), nullptr);
+  }
+  if (err != 0) user_handlers[index] = old_entry;
+  return err;
+}
+
+// The last subscriber of `signo` is gone: the OS disposition becomes what lies beneath.
+// A `native` one is restored exactly, unless foreign code has replaced our action meanwhile
+// (then that code owns the signal now). Lock held. Never throws.
+void restore_beneath(int signo) noexcept {
+  const auto index = static_cast<std::size_t>(signo);
+  const disposition beneath = routes[index].beneath;
+  routes[index].beneath = disposition{};
+  struct sigaction current {};
+  if (sys.sigaction(signo, nullptr, &current) != 0 || !is_ours(current)) return;
+  if (beneath.native) {
+    static_cast<void>(install_action(signo, beneath.action, nullptr));
+  } else if (beneath.user.is_callable()) {
+    refresh_mode(signo);  // signal()'s handler keeps our action
+  } else if (!beneath.user.empty()) {
+    static_cast<void>(install_action(signo, plain_action(beneath.user), nullptr));
+  }
+}
+
+// Unsubscribes `node` from `signo` (lock held).
+void detach_from(int signo, const subscriber_node* node) noexcept {
+  auto& subscribers = routes[static_cast<std::size_t>(signo)].subscribers;
+  const auto it = std::find_if(subscribers.begin(), subscribers.end(),
+                               [node](const auto& p) { return p.get() == node; });
+  if (it == subscribers.end()) return;
+  subscribers.erase(it);
+  bump_route(signo);
+  if (subscribers.empty()) {
+    restore_beneath(signo);
+  } else {
+    refresh_mode(signo);
+  }
 }
 
 }  // namespace
@@ -136,6 +279,21 @@ void ensure_initialized() {
   });
 }
 
+void add_fork_child_hook(void (*hook)()) {
+  ensure_initialized();
+  const std::lock_guard lock(registry_mutex);
+  for (int i = 0; i < fork_child_hook_count; ++i) {
+    if (fork_child_hooks[static_cast<std::size_t>(i)] == hook) return;
+  }
+  if (fork_child_hook_count == kMaxForkHooks) throw std::length_error("too many fork hooks");
+  fork_child_hooks[static_cast<std::size_t>(fork_child_hook_count++)] = hook;
+}
+
+bool owns_os_action(int signo) noexcept {
+  struct sigaction current {};
+  return ::sigaction(signo, nullptr, &current) == 0 && is_ours(current);
+}
+
 handler installed_handler(int signo) {
   const std::lock_guard lock(registry_mutex);
   return user_handlers[static_cast<std::size_t>(signo)];
@@ -148,6 +306,68 @@ handler installed_handler_on_main_thread(int signo) noexcept {
   return user_handlers[static_cast<std::size_t>(signo)];
 }
 
+unsigned subscriber_count(int signo) noexcept {
+  return subscriber_counts[static_cast<std::size_t>(signo)].load(std::memory_order_acquire);
+}
+
+std::uint64_t route_version(int signo) noexcept {
+  return route_versions[static_cast<std::size_t>(signo)].load(std::memory_order_acquire);
+}
+
+route_snapshot snapshot_route(int signo) {
+  const std::lock_guard lock(registry_mutex);
+  const auto index = static_cast<std::size_t>(signo);
+  route_snapshot snapshot;
+  snapshot.subscribers = routes[index].subscribers;
+  snapshot.beneath = routes[index].beneath;
+  snapshot.version = route_versions[index].load(std::memory_order_relaxed);
+  return snapshot;
+}
+
+void attach_subscriber(const std::shared_ptr<subscriber_node>& node) {
+  ensure_initialized();
+  const std::lock_guard lock(registry_mutex);
+  std::vector<int> taken;  // signals this call subscribed to (rolled back on error)
+  for (int s = 1; s < NSIG; ++s) {
+    if (!node->signals.contains(s)) continue;
+    auto& route = routes[static_cast<std::size_t>(s)];
+    if (route.subscribers.empty()) {
+      // The first subscription: remember exactly what is there, then take the OS action.
+      disposition beneath;
+      try {
+        beneath = current_disposition(s);
+      } catch (...) {
+        for (const int t : taken) detach_from(t, node.get());
+        throw;
+      }
+      route.beneath = beneath;
+      route.subscribers.push_back(node);
+      const int err = is_ours(beneath.action) ? 0 : install_action(s, our_action(), nullptr);
+      if (err != 0) {
+        route.subscribers.clear();
+        route.beneath = disposition{};
+        for (const int t : taken) detach_from(t, node.get());
+        throw_error(err, "cannot subscribe to " + describe_signal(s));
+      }
+    } else {
+      route.subscribers.push_back(node);
+    }
+    taken.push_back(s);
+    refresh_mode(s);
+    bump_route(s);
+  }
+}
+
+bool detach_subscriber(subscriber_node& node) noexcept {
+  const std::lock_guard lock(registry_mutex);
+  const unsigned state = node.state.fetch_and(~subscriber_node::kActive, std::memory_order_acq_rel);
+  if ((state & subscriber_node::kActive) == 0) return false;
+  for (int s = 1; s < NSIG; ++s) {
+    if (node.signals.contains(s)) detach_from(s, &node);
+  }
+  return true;
+}
+
 }  // namespace detail
 
 handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-value-param)
@@ -155,18 +375,30 @@ handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-va
   check_signals();  // pending handlers run before anything changes (bpo-30057)
   detail::ensure_initialized();
 
-  struct sigaction action {};
-  ::sigemptyset(&action.sa_mask);
-  if (h.is_callable()) {
-    action.sa_sigaction = &detail::sigkit_os_handler;
-    action.sa_flags = SA_SIGINFO | SA_ONSTACK;  // no SA_RESTART: interruptible, as in Python
-  } else {
-    action.sa_handler = h.is_default() ? SIG_DFL : SIG_IGN;
-  }
   const std::lock_guard lock(detail::registry_mutex);
-  const handler old_entry = detail::user_handlers[static_cast<std::size_t>(signalnum)];
+  const auto index = static_cast<std::size_t>(signalnum);
+  auto& route = detail::routes[index];
+  const handler old_entry = detail::user_handlers[index];
   struct sigaction old {};
-  if (const int err = detail::replace_action(signalnum, action, h, &old); err != 0) {
+  if (!route.subscribers.empty()) {
+    // Subscribers keep sigkit's OS action; `h` becomes the disposition beneath them. The
+    // action is made again so that signal() resets SA_RESTART, as without subscribers.
+    const detail::disposition old_beneath = route.beneath;
+    route.beneath = detail::disposition{h, false, detail::our_action()};
+    detail::user_handlers[index] = h;
+    if (const int err = detail::install_action(signalnum, detail::our_action(), nullptr);
+        err != 0) {
+      route.beneath = old_beneath;
+      detail::user_handlers[index] = old_entry;
+      detail::refresh_mode(signalnum);
+      detail::throw_error(err, "cannot install handler for " + detail::describe_signal(signalnum));
+    }
+    return detail::view_of(old_beneath);
+  }
+  detail::user_handlers[index] = h;
+  const struct sigaction action = h.is_callable() ? detail::our_action() : detail::plain_action(h);
+  if (const int err = detail::install_action(signalnum, action, &old); err != 0) {
+    detail::user_handlers[index] = old_entry;
     detail::throw_error(err, "cannot install handler for " + detail::describe_signal(signalnum));
   }
   // The previous disposition as getsignal() saw it: the OS's word, ours if it was ours.
@@ -179,7 +411,12 @@ handler getsignal(int signalnum) {
   struct sigaction current {};
   if (detail::sys.sigaction(signalnum, nullptr, &current) != 0) return {};  // 32, 33
   if (detail::is_ours(current)) {
-    handler h = detail::installed_handler(signalnum);
+    const std::lock_guard lock(detail::registry_mutex);
+    const auto index = static_cast<std::size_t>(signalnum);
+    if (!detail::routes[index].subscribers.empty()) {
+      return detail::view_of(detail::routes[index].beneath);
+    }
+    const handler& h = detail::user_handlers[index];
     return h.is_callable() ? h : handler{};
   }
   return detail::from_os(current);
@@ -205,17 +442,23 @@ void siginterrupt(int signalnum, bool flag) {
 
 scoped_handler::scoped_handler(int signalnum, handler h) : signalnum_(signalnum) {
   detail::check_handler_arguments(signalnum, h, "scoped_handler");
-  if (detail::sys.sigaction(signalnum, nullptr, &previous_) != 0) {
-    detail::throw_error(errno, "cannot install handler for " + detail::describe_signal(signalnum));
+  detail::disposition saved;
+  {
+    const std::lock_guard lock(detail::registry_mutex);
+    saved = detail::current_disposition(signalnum);
   }
-  previous_handler_ = detail::installed_handler(signalnum);
+  previous_ = saved.action;
+  previous_handler_ = saved.user;
+  previous_native_ = saved.native;
   sigkit::signal(signalnum, std::move(h));
 }
 
 scoped_handler::~scoped_handler() {
   const std::lock_guard lock(detail::registry_mutex);
-  // The exact previous action (handler, flags, mask), and the table entry that goes with it.
-  static_cast<void>(detail::replace_action(signalnum_, previous_, previous_handler_, nullptr));
+  // The exact previous disposition (handler, flags, mask) and the table entry that goes with
+  // it; beneath the subscribers if the signal has any now.
+  static_cast<void>(detail::apply_disposition(
+      signalnum_, detail::disposition{previous_handler_, previous_native_, previous_}));
 }
 
 }  // namespace sigkit

@@ -2,9 +2,10 @@
 //
 // Everything in this file runs in signal context (except queue_pop and the fork reset, which
 // are marked). Rules: only lock-free atomics and async-signal-safe system calls (write,
-// sigaction, getpid, gettid, sigaddset); errno saved and restored; no allocation, no locks,
-// no exceptions, no logging. Failures are recorded in atomics and reported later from
-// normal context.
+// sigaction, getpid, gettid, sigaddset, clock_gettime, and for the shutdown escalation
+// pthread_sigmask, raise and _exit); errno saved and restored; no allocation, no locks, no
+// exceptions, no logging. Failures are recorded in atomics and reported later from normal
+// context. testing::inject() runs record_delivery() in normal context: it is the same code.
 //
 // Order of a delivery (CPython's, bpo-30038): record (queue cell, per-signal flag), then the
 // global "something pending" flag, then wake the main thread's pause()/sleep(), then write
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -38,6 +40,10 @@ constinit std::atomic<std::uint64_t> wakeup_error_count{0};
 constinit std::atomic<int> wakeup_error_fd{-1};
 constinit std::atomic<int> wakeup_error_errno{0};
 
+constinit shutdown_slot shutdown_slots[kMaxShutdowns]{};
+constinit std::atomic<std::uint64_t> shutdown_mask{0};
+constinit std::atomic<int> shutdown_wake_fd{-1};
+
 constinit std::atomic<int> internal_wake_fd{-1};
 constinit std::atomic<unsigned long> waiting_thread{0};
 constinit std::atomic<bool> wake_written{false};
@@ -58,7 +64,7 @@ void store_seq(delivery_record& cell, std::uint64_t index, std::uint64_t seq) no
 // 0 if the queue was full. Lock-free and safe against nested handlers: a producer interrupted
 // between claim and publish only delays the consumer, which stops at the unpublished cell and
 // resumes at the next checkpoint (the interrupted producer raises signals_pending again).
-std::uint64_t queue_push(int signo, const siginfo_t* info) noexcept {
+std::uint64_t queue_push(const siginfo& info) noexcept {
   std::uint64_t pos = queue_head.load(std::memory_order_relaxed);
   delivery_record* cell = nullptr;
   for (;;) {
@@ -73,8 +79,7 @@ std::uint64_t queue_push(int signo, const siginfo_t* info) noexcept {
       pos = queue_head.load(std::memory_order_relaxed);
     }
   }
-  cell->info = info != nullptr ? siginfo::from_native(*info) : siginfo{};
-  cell->info.signo = signo;
+  cell->info = info;
   store_seq(*cell, pos & kQueueMask, pos + 1);
   return pos + 1 - queue_tail.load(std::memory_order_acquire);
 }
@@ -140,7 +145,71 @@ void throttle(int signo, void* context) noexcept {
   throttled_mask.fetch_or(signal_bit(signo), std::memory_order_release);
 }
 
+void wake_shutdown_thread() noexcept {
+  const int fd = shutdown_wake_fd.load(std::memory_order_acquire);
+  if (fd < 0) return;
+  const std::uint64_t one = 1;
+  static_cast<void>(write_all(fd, &one, sizeof one));  // EAGAIN: already readable
+}
+
+std::int64_t monotonic_ns() noexcept {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// The escalation of every armed shutdown that covers `signo`: the first delivery claims the
+// slot, publishes itself as the reason and wakes sigkit's shutdown thread (which requests
+// the stop: never request_stop() here); any later one ends the process by its own signal.
+void escalate_shutdowns(int signo, const siginfo& info) noexcept {
+  const std::uint64_t bit = signal_bit(signo);
+  if ((shutdown_mask.load(std::memory_order_acquire) & bit) == 0) return;
+  for (auto& slot : shutdown_slots) {
+    if ((slot.signals.load(std::memory_order_acquire) & bit) == 0) continue;
+    slot.in_flight.fetch_add(1, std::memory_order_seq_cst);
+    if ((slot.signals.load(std::memory_order_seq_cst) & bit) != 0) {  // still armed
+      std::uint32_t armed = 0;
+      if (slot.phase.compare_exchange_strong(armed, 1, std::memory_order_acq_rel)) {
+        slot.reason = info;
+        slot.first_ns.store(monotonic_ns(), std::memory_order_relaxed);
+        slot.phase.store(2, std::memory_order_release);
+        wake_shutdown_thread();
+      } else if (slot.second_kills.load(std::memory_order_acquire)) {
+        end_process_by_signal(signo);
+      }
+    }
+    slot.in_flight.fetch_sub(1, std::memory_order_seq_cst);
+  }
+}
+
 }  // namespace
+
+void end_process_by_signal(int signo) noexcept {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  ::sigemptyset(&dfl.sa_mask);
+  ::sigaction(signo, &dfl, nullptr);
+  sigset_t one;
+  ::sigemptyset(&one);
+  ::sigaddset(&one, signo);
+  ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+  static_cast<void>(::raise(signo));
+  ::_exit(128 + signo);  // the default action of `signo` does not end a process
+}
+
+void record_delivery(int signo, const siginfo& info, void* context) noexcept {
+  if (handler_mode[signo].load(std::memory_order_acquire) ==
+      static_cast<std::uint8_t>(record_mode::siginfo)) {
+    const std::uint64_t used = queue_push(info);                            // 0: the queue was full
+    if (used == 0) dropped[signo].fetch_add(1, std::memory_order_relaxed);  // never silent
+    if (used == 0 || used + kQueueReserve >= kQueueCapacity) throttle(signo, context);
+  }
+  tripped_mask.fetch_or(signal_bit(signo), std::memory_order_release);
+  escalate_shutdowns(signo, info);
+  signals_pending.store(true, std::memory_order_seq_cst);
+  wake_waiting_thread();
+  write_wakeup_byte(signo);
+}
 
 // ---- normal context (main thread): the consumer side of the queue -----------------------
 bool queue_pop(siginfo& out) noexcept {
@@ -184,16 +253,9 @@ void sigkit_os_handler(int signo, siginfo_t* info, void* context) {
   }
 
   if (signo > 0 && signo < NSIG) {
-    if (handler_mode[signo].load(std::memory_order_acquire) ==
-        static_cast<std::uint8_t>(record_mode::siginfo)) {
-      const std::uint64_t used = queue_push(signo, info);  // 0: the queue was full
-      if (used == 0) dropped[signo].fetch_add(1, std::memory_order_relaxed);  // never silent
-      if (used == 0 || used + kQueueReserve >= kQueueCapacity) throttle(signo, context);
-    }
-    tripped_mask.fetch_or(signal_bit(signo), std::memory_order_release);
-    signals_pending.store(true, std::memory_order_seq_cst);
-    wake_waiting_thread();
-    write_wakeup_byte(signo);
+    siginfo recorded = info != nullptr ? siginfo::from_native(*info) : siginfo{};
+    recorded.signo = signo;
+    record_delivery(signo, recorded, context);
   }
 
   errno = saved_errno;

@@ -137,6 +137,7 @@ class scoped_handler {
   int signalnum_;
   struct sigaction previous_ {};
   handler previous_handler_;
+  bool previous_native_ = false;  // previous_ is an action sigkit did not install
 };
 
 }  // namespace sigkit

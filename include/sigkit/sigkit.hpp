@@ -1,4 +1,4 @@
-// sigkit/sigkit.hpp - everything: Python's signal module for C++.
+// sigkit/sigkit.hpp - everything: Python's signal module for C++, and what it lacks.
 #pragma once
 
 #include "sigkit/defaults.hpp"
@@ -8,9 +8,12 @@
 #include "sigkit/itimer.hpp"
 #include "sigkit/mask.hpp"
 #include "sigkit/send.hpp"
+#include "sigkit/shutdown.hpp"
 #include "sigkit/siginfo.hpp"
 #include "sigkit/signal_set.hpp"
 #include "sigkit/signum.hpp"
+#include "sigkit/subscribe.hpp"
+#include "sigkit/testing.hpp"
 #include "sigkit/version.hpp"
 #include "sigkit/wait.hpp"
 #include "sigkit/wakeup.hpp"

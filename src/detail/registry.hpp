@@ -16,4 +16,13 @@ handler installed_handler_on_main_thread(int signo) noexcept;
 /// One-time process setup: pthread_atfork hooks and sigkit's internal wake eventfd.
 void ensure_initialized();
 
+/// Registers `hook` to run in a fork child (single-threaded, registry lock held, all signals
+/// blocked) after sigkit's own reset; for the layers above the registry (shutdown). At most 8.
+/// Idempotent for the same hook.
+void add_fork_child_hook(void (*hook)());
+
+/// True if the OS action of `signo` is sigkit's OS-level handler (read from the OS now).
+/// Async-signal-safe.
+bool owns_os_action(int signo) noexcept;
+
 }  // namespace sigkit::detail

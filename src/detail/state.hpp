@@ -70,6 +70,40 @@ extern std::atomic<bool> wake_written;
 /// The OS-level handler sigkit installs for every signal with a callable handler.
 extern "C" void sigkit_os_handler(int signo, siginfo_t* info, void* context);
 
+/// Records one delivery of `signo` (1..NSIG-1) with `info` (whose signo must be `signo`):
+/// the queue record (siginfo mode), the per-signal flag, the shutdown escalation, the global
+/// flag, the wake-up of a waiting main thread and the wakeup fd. `context` is the interrupted
+/// ucontext_t (back-pressure), or null for an injected delivery. The OS-level handler and
+/// testing::inject() share it. Async-signal-safe.
+void record_delivery(int signo, const siginfo& info, void* context) noexcept;
+
+// ---- graceful shutdown (shutdown.hpp): the part the OS-level handler acts on ---------------
+
+inline constexpr int kMaxShutdowns = 16;
+
+/// One live `shutdown` object, as signal context sees it. The normal-context owner fills
+/// every field, then publishes `signals` (release); it retires the slot by clearing `signals`
+/// and waiting until `in_flight` is 0 (both seq_cst, so a delivery either sees the slot gone
+/// or is waited for).
+struct shutdown_slot {
+  std::atomic<std::uint64_t> signals;  ///< armed signals (bit s-1); 0: slot not in use
+  std::atomic<std::uint32_t> phase;    ///< 0 armed, 1 first delivery claimed, 2 reason published
+  std::atomic<bool> second_kills;      ///< a delivery after the first ends the process
+  std::atomic<int> in_flight;          ///< deliveries inside this slot's code right now
+  std::atomic<std::int64_t> first_ns;  ///< CLOCK_MONOTONIC of the first delivery
+  siginfo reason;                      ///< the first delivery; written between phase 1 and 2
+};
+extern shutdown_slot shutdown_slots[kMaxShutdowns];
+/// The union of the armed slots' signals, so other deliveries skip the slot scan.
+extern std::atomic<std::uint64_t> shutdown_mask;
+/// The eventfd that wakes sigkit's shutdown thread (-1: no thread yet).
+extern std::atomic<int> shutdown_wake_fd;
+
+/// Ends the process by `signo`: SIG_DFL, unblocks it in the calling thread, raises it; if the
+/// process still lives (a signal whose default action does not terminate), _exit(128+signo).
+/// Async-signal-safe.
+[[noreturn]] void end_process_by_signal(int signo) noexcept;
+
 /// Queue access for the dispatcher (normal context, main thread only). Returns false when
 /// the next cell is empty or not yet published.
 bool queue_pop(siginfo& out) noexcept;
@@ -83,6 +117,8 @@ void reset_signal_context_state() noexcept;
 void remove_backpressure(sigset_t& mask) noexcept;
 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(std::atomic<std::int64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint8_t>::is_always_lock_free);
 static_assert(std::atomic<bool>::is_always_lock_free);
 static_assert(std::atomic<int>::is_always_lock_free);
