@@ -212,12 +212,44 @@ TEST(BrokenPipeExampleTest, WritesEverythingWhenTheReaderKeepsReading) {
   EXPECT_EQ(p.err(), "");
 }
 
+// ---- two_libraries -----------------------------------------------------------------------------
+
+TEST(TwoLibrariesExampleTest, SharesSignalsFallsThroughAndRestoresExactly) {
+  process p({SIGKIT_EXAMPLE_TWO_LIBRARIES});
+  const int status = p.finish(20s);
+  EXPECT_FALSE(p.timed_out());
+  // Both components passed SIGTERM on: the default action, for real.
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << describe(status);
+  const std::string& out = p.out();
+  std::size_t at = 0;
+  for (const char* line :
+       {"before:   SIGUSR1 host_usr1_handler flags=0x10000000 mask={SIGUSR2}\n",
+        "during:   SIGUSR1 sigkit", "job_runner: SIGUSR1 is not mine, passing it on\n",
+        "logger: SIGUSR1 from pid ", "host handler calls: 0\n",
+        "job_runner: SIGUSR1 is not mine, passing it on\n",
+        "logger: log closed, passing SIGUSR1 on\n", "host handler calls: 1\n",
+        "after:    SIGUSR1 host_usr1_handler flags=0x10000000 mask={SIGUSR2}\n",
+        "restored exactly: yes\n", "job_runner: SIGTERM: finished job 3, passing it on\n",
+        "logger: SIGTERM: flushed the log, passing it on\n"}) {
+    const auto found = out.find(line, at);
+    ASSERT_NE(found, std::string::npos) << "missing, in order: " << line << "\n" << out;
+    at = found + 1;
+  }
+  EXPECT_EQ(out.find("not reached"), std::string::npos) << out;
+  EXPECT_EQ(p.err(), "");
+}
+
 // ---- http_server -------------------------------------------------------------------------------
 
 #ifdef SIGKIT_EXAMPLE_HTTP_SERVER
 
+std::string http_get(int port, const std::string& path);
+
 // A minimal HTTP/1.1 client: GET / on 127.0.0.1:port, returns the raw response.
-std::string http_get(int port) {
+std::string http_get(int port) { return http_get(port, "/"); }
+
+// The same for any path.
+std::string http_get(int port, const std::string& path) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return "socket failed";
   sockaddr_in addr{};
@@ -230,7 +262,8 @@ std::string http_get(int port) {
     ::close(fd);
     return std::string("connect failed: ") + std::strerror(errno);
   }
-  const std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  const std::string request =
+      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   static_cast<void>(::send(fd, request.data(), request.size(), MSG_NOSIGNAL));
   std::string response;
   char buf[4096];
@@ -278,6 +311,93 @@ TEST(HttpServerExampleTest, ShutsDownCleanlyOnSigint) { check_clean_shutdown_on(
 
 TEST(HttpServerExampleTest, ShutsDownCleanlyOnSigterm) {
   check_clean_shutdown_on(SIGTERM, "SIGTERM");
+}
+
+#endif
+
+// ---- graceful_server ---------------------------------------------------------------------------
+
+#ifdef SIGKIT_EXAMPLE_GRACEFUL_SERVER
+
+bool can_connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;  // NOLINT
+  ::close(fd);
+  return ok;
+}
+
+// Starts the server, checks that it answers, and starts one slow request in the background.
+struct graceful_run {
+  explicit graceful_run(int slow_ms, const char* grace = "0")
+      : p({SIGKIT_EXAMPLE_GRACEFUL_SERVER, "0", grace}) {
+    if (!p.wait_for_output("/\n", 20s)) return;
+    port = listening_port(p.out());
+    if (port <= 0) return;
+    first = http_get(port);
+    slow = std::thread(
+        [this, slow_ms] { slow_response = http_get(port, "/slow?ms=" + std::to_string(slow_ms)); });
+    std::this_thread::sleep_for(300ms);  // the slow request is in flight
+  }
+  ~graceful_run() {
+    if (slow.joinable()) slow.join();
+  }
+  graceful_run(const graceful_run&) = delete;
+  graceful_run& operator=(const graceful_run&) = delete;
+
+  process p;
+  int port = -1;
+  std::string first;
+  std::string slow_response;
+  std::thread slow;
+};
+
+TEST(GracefulServerExampleTest, SigtermStopsAcceptingFinishesInFlightRequestsAndExitsZero) {
+  graceful_run run(1500);
+  ASSERT_GT(run.port, 0) << run.p.out();
+  EXPECT_NE(run.first.find("Hello from sigkit"), std::string::npos) << run.first;
+  ASSERT_EQ(::kill(run.p.pid(), SIGTERM), 0);
+  ASSERT_TRUE(run.p.wait_for_output("request(s)\n", 10s)) << run.p.out();
+  EXPECT_NE(run.p.out().find("SIGTERM received from pid " + std::to_string(::getpid()) +
+                             ": draining 1 request(s)\n"),
+            std::string::npos)
+      << run.p.out();
+  EXPECT_FALSE(can_connect(run.port)) << "still accepting after the stop";
+  const int status = run.p.finish(20s);
+  run.slow.join();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status) << run.p.err();
+  EXPECT_EQ(run.slow_response.rfind("HTTP/1.1 200", 0), 0U) << run.slow_response;
+  EXPECT_NE(run.slow_response.find("slow request done after 1500 ms"), std::string::npos);
+  EXPECT_NE(run.p.out().find("drained, exiting\n"), std::string::npos) << run.p.out();
+  EXPECT_EQ(run.p.err(), "");
+}
+
+TEST(GracefulServerExampleTest, ASecondSigtermDuringTheDrainEndsItBySigtermAtOnce) {
+  graceful_run run(60000);
+  ASSERT_GT(run.port, 0) << run.p.out();
+  ASSERT_EQ(::kill(run.p.pid(), SIGTERM), 0);
+  ASSERT_TRUE(run.p.wait_for_output("request(s)\n", 10s)) << run.p.out();
+  const auto second = clock_type::now();
+  ASSERT_EQ(::kill(run.p.pid(), SIGTERM), 0);
+  const int status = run.p.finish(20s);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << describe(status);
+  EXPECT_LT(clock_type::now() - second, 5s);
+  EXPECT_EQ(run.p.out().find("drained"), std::string::npos) << run.p.out();
+}
+
+TEST(GracefulServerExampleTest, ARequestThatNeverFinishesIsCutByTheGraceDeadline) {
+  graceful_run run(600000, "1");
+  ASSERT_GT(run.port, 0) << run.p.out();
+  const auto first = clock_type::now();
+  ASSERT_EQ(::kill(run.p.pid(), SIGTERM), 0);
+  const int status = run.p.finish(20s);
+  const auto elapsed = clock_type::now() - first;
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << describe(status);
+  EXPECT_GE(elapsed, 1s);
+  EXPECT_LT(elapsed, 10s);
 }
 
 #endif
