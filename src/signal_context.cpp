@@ -8,8 +8,8 @@
 // context. testing::inject() runs record_delivery() in normal context: it is the same code.
 //
 // Order of a delivery (CPython's, bpo-30038): record (queue cell, per-signal flag), then the
-// global "something pending" flag, then wake the main thread's pause()/sleep(), then write
-// the wakeup byte.
+// global "something pending" flag, then wake the main thread's pause()/sleep() and the
+// notify fd, then write the wakeup byte.
 #include <errno.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -43,6 +43,9 @@ constinit std::atomic<int> wakeup_error_errno{0};
 constinit shutdown_slot shutdown_slots[kMaxShutdowns]{};
 constinit std::atomic<std::uint64_t> shutdown_mask{0};
 constinit std::atomic<int> shutdown_wake_fd{-1};
+
+constinit std::atomic<int> notify_event_fd{-1};
+constinit std::atomic<bool> notify_written{false};
 
 constinit std::atomic<int> internal_wake_fd{-1};
 constinit std::atomic<unsigned long> waiting_thread{0};
@@ -145,6 +148,15 @@ void throttle(int signo, void* context) noexcept {
   throttled_mask.fetch_or(signal_bit(signo), std::memory_order_release);
 }
 
+// Makes notify_fd() readable (after notify_fd() was called once).
+void write_notify() noexcept {
+  const int fd = notify_event_fd.load(std::memory_order_acquire);
+  if (fd < 0) return;
+  const std::uint64_t one = 1;
+  static_cast<void>(write_all(fd, &one, sizeof one));  // EAGAIN: already readable
+  notify_written.store(true, std::memory_order_release);
+}
+
 void wake_shutdown_thread() noexcept {
   const int fd = shutdown_wake_fd.load(std::memory_order_acquire);
   if (fd < 0) return;
@@ -208,6 +220,7 @@ void record_delivery(int signo, const siginfo& info, void* context) noexcept {
   escalate_shutdowns(signo, info);
   signals_pending.store(true, std::memory_order_seq_cst);
   wake_waiting_thread();
+  write_notify();
   write_wakeup_byte(signo);
 }
 

@@ -4,6 +4,7 @@
 #include "sigkit/defaults.hpp"
 #include "sigkit/dispatch.hpp"
 #include "sigkit/errors.hpp"
+#include "sigkit/event_loop.hpp"
 #include "sigkit/handler.hpp"
 #include "sigkit/itimer.hpp"
 #include "sigkit/mask.hpp"

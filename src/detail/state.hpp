@@ -63,6 +63,11 @@ extern std::atomic<int> wakeup_error_errno;
 /// pthread_t of the thread blocked on it (0: nobody waits).
 extern std::atomic<int> internal_wake_fd;
 extern std::atomic<unsigned long> waiting_thread;
+/// The eventfd behind notify_fd() (-1: no opt-in yet), and a flag set after each write to it
+/// so that dispatch() reads it only when something was written.
+extern std::atomic<int> notify_event_fd;
+extern std::atomic<bool> notify_written;
+
 /// Set after the handler wrote the internal eventfd, so a waiter woken by EINTR drains it at
 /// once instead of waking again for a stale count.
 extern std::atomic<bool> wake_written;
