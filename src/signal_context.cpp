@@ -2,8 +2,9 @@
 //
 // Everything in this file runs in signal context (except queue_pop and the fork reset, which
 // are marked). Rules: only lock-free atomics and async-signal-safe system calls (write,
-// sigaction, getpid, gettid, sigaddset, clock_gettime, and for the shutdown escalation
-// pthread_sigmask, raise and _exit); errno saved and restored; no allocation, no locks, no
+// sigaction, getpid, gettid, sigaddset, clock_gettime, pthread_self and rt_tgsigqueueinfo
+// for the event-loop fast path, and for the shutdown escalation pthread_sigmask, raise and
+// _exit); errno saved and restored; no allocation, no locks, no
 // exceptions, no logging. Failures are recorded in atomics and reported later from normal
 // context. testing::inject() runs record_delivery() in normal context: it is the same code.
 //
@@ -11,6 +12,7 @@
 // global "something pending" flag, then wake the main thread's pause()/sleep() and the
 // notify fd, then write the wakeup byte.
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -26,6 +28,7 @@
 namespace sigkit::detail {
 
 constinit std::atomic<bool> signals_pending{false};
+constinit std::atomic<bool> fastpath_active{false};
 
 constinit std::atomic<std::uint8_t> handler_mode[NSIG]{};
 constinit std::atomic<std::uint64_t> tripped_mask{0};
@@ -43,6 +46,13 @@ constinit std::atomic<int> wakeup_error_errno{0};
 constinit shutdown_slot shutdown_slots[kMaxShutdowns]{};
 constinit std::atomic<std::uint64_t> shutdown_mask{0};
 constinit std::atomic<int> shutdown_wake_fd{-1};
+
+constinit std::atomic<std::uint64_t> fast_blocked_mask{0};
+constinit std::atomic<int> fast_signal_fd{-1};
+constinit std::atomic<unsigned long> main_pthread{0};
+constinit std::atomic<int> main_pid{0};
+constinit std::atomic<std::uint64_t> owned_mask{0};
+constinit std::atomic<std::uint64_t> fast_generation{0};
 
 constinit std::atomic<int> notify_event_fd{-1};
 constinit std::atomic<bool> notify_written{false};
@@ -63,10 +73,10 @@ void store_seq(delivery_record& cell, std::uint64_t index, std::uint64_t seq) no
   cell.seq.store(seq - index, std::memory_order_release);
 }
 
-// Claims a cell and publishes the delivery. Returns the number of cells in use after it, or
-// 0 if the queue was full. Lock-free and safe against nested handlers: a producer interrupted
-// between claim and publish only delays the consumer, which stops at the unpublished cell and
-// resumes at the next checkpoint (the interrupted producer raises signals_pending again).
+// Claims a cell and publishes the delivery. Returns the number of cells in use after it (at
+// least 1), or 0 if the queue was full. Lock-free and safe against nested handlers: a producer
+// interrupted between claim and publish only delays the consumer, which stops at the unpublished
+// cell and resumes at the next checkpoint (the interrupted producer raises signals_pending again).
 std::uint64_t queue_push(const siginfo& info) noexcept {
   std::uint64_t pos = queue_head.load(std::memory_order_relaxed);
   delivery_record* cell = nullptr;
@@ -84,7 +94,10 @@ std::uint64_t queue_push(const siginfo& info) noexcept {
   }
   cell->info = info;
   store_seq(*cell, pos & kQueueMask, pos + 1);
-  return pos + 1 - queue_tail.load(std::memory_order_acquire);
+  // Cells in use after this one. The consumer may already have taken this cell (and later
+  // ones) by now: never report 0, which means "full", nor a wrapped-around count.
+  const auto used = static_cast<std::int64_t>(pos + 1 - queue_tail.load(std::memory_order_acquire));
+  return used < 1 ? 1 : static_cast<std::uint64_t>(used);
 }
 
 bool is_cpu_fault(int signo, const siginfo_t* info) noexcept {
@@ -170,6 +183,21 @@ std::int64_t monotonic_ns() noexcept {
   return static_cast<std::int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
 }
 
+// A fast-path signal that the kernel handed to a thread other than the main one (which blocks
+// it): forward it to the main thread with its siginfo intact, where it queues on the
+// signalfd (every real-time instance too). The kernel lets another thread pass on only codes
+// that a process may send (si_code < 0, not SI_TKILL); the others are recorded here instead.
+bool forward_to_main(int signo, siginfo_t* info) noexcept {
+  if (info == nullptr || info->si_code >= 0 || info->si_code == SI_TKILL) return false;
+  if ((fast_blocked_mask.load(std::memory_order_acquire) & signal_bit(signo)) == 0) return false;
+  const unsigned long main = main_pthread.load(std::memory_order_acquire);
+  if (main == 0 || ::pthread_self() == main) return false;
+  const int pid = main_pid.load(std::memory_order_acquire);
+  return ::syscall(SYS_rt_tgsigqueueinfo, pid, pid, signo, info) == 0;
+}
+
+}  // namespace
+
 // The escalation of every armed shutdown that covers `signo`: the first delivery claims the
 // slot, publishes itself as the reason and wakes sigkit's shutdown thread (which requests
 // the stop: never request_stop() here); any later one ends the process by its own signal.
@@ -193,8 +221,6 @@ void escalate_shutdowns(int signo, const siginfo& info) noexcept {
     slot.in_flight.fetch_sub(1, std::memory_order_seq_cst);
   }
 }
-
-}  // namespace
 
 void end_process_by_signal(int signo) noexcept {
   struct sigaction dfl {};
@@ -266,6 +292,10 @@ void sigkit_os_handler(int signo, siginfo_t* info, void* context) {
   }
 
   if (signo > 0 && signo < NSIG) {
+    if (forward_to_main(signo, info)) {
+      errno = saved_errno;
+      return;
+    }
     siginfo recorded = info != nullptr ? siginfo::from_native(*info) : siginfo{};
     recorded.signo = signo;
     record_delivery(signo, recorded, context);
