@@ -15,6 +15,7 @@
 #include <cstring>
 #include <deque>
 
+#include "detail/fastpath.hpp"
 #include "detail/registry.hpp"
 #include "detail/state.hpp"
 #include "detail/subscribers.hpp"
@@ -253,11 +254,94 @@ void dispatch_one(int s, bool was_tripped) {
   }
 }
 
+// A delivery read from the signalfd for a signal whose OS action is no longer sigkit's (the
+// last subscription ended, or signal(SIG_DFL), while the main thread still blocked it): the
+// action the OS has now is what a delivery would have met. Carried out here and now.
+void run_current_os_action(int s, const siginfo& info) noexcept {
+  struct sigaction action {};
+  if (::sigaction(s, nullptr, &action) != 0) return;
+  if ((action.sa_flags & SA_SIGINFO) != 0) {
+    if (action.sa_sigaction == &sigkit_os_handler) return;
+    siginfo_t native = to_native(info);
+    action.sa_sigaction(s, &native, nullptr);
+  } else if (action.sa_handler == SIG_DFL) {
+    const default_action what = default_action_of(signum(s));
+    if (what == default_action::terminate || what == default_action::core) {
+      end_process_by_signal(s);
+    }
+    if (what == default_action::stop) static_cast<void>(::raise(SIGSTOP));
+  } else if (action.sa_handler != SIG_IGN) {
+    action.sa_handler(s);
+  }
+}
+
 }  // namespace
+
+std::atomic<const fastpath_ops*> fastpath{nullptr};
+
+void bump_fast_generation() noexcept {
+  fast_generation.fetch_add(1, std::memory_order_acq_rel);
+  if (fastpath.load(std::memory_order_acquire) == nullptr) return;
+  // The main thread applies the change at its next checkpoint: wake its loop for that.
+  if (is_main_thread()) return;
+  const int fd = notify_event_fd.load(std::memory_order_acquire);
+  if (fd < 0) return;
+  const std::uint64_t one = 1;
+  static_cast<void>(::write(fd, &one, sizeof one));
+  notify_written.store(true, std::memory_order_release);
+}
+
+void sync_fast_path() noexcept {
+  const fastpath_ops* ops = fastpath.load(std::memory_order_acquire);
+  if (ops != nullptr && is_main_thread()) ops->sync();
+}
+
+void take_delivery(const siginfo& info) noexcept {
+  const int s = info.signo;
+  if (s < 1 || s >= NSIG) return;
+  const std::uint64_t bit = signal_bit(s);
+  if ((owned_mask.load(std::memory_order_acquire) & bit) == 0) {
+    run_current_os_action(s, info);
+    return;
+  }
+  if (handler_mode[s].load(std::memory_order_acquire) ==
+      static_cast<std::uint8_t>(record_mode::siginfo)) {
+    backlog[static_cast<std::size_t>(s)].push_back(info);
+    backlog_mask |= bit;
+  }
+  if ((tripped_mask.load(std::memory_order_relaxed) & bit) == 0) {
+    tripped_mask.fetch_or(bit, std::memory_order_release);
+  }
+  escalate_shutdowns(s, info);
+  // Read by this thread only (the dispatcher); signal context never clears it.
+  if (!signals_pending.load(std::memory_order_relaxed)) {
+    signals_pending.store(true, std::memory_order_relaxed);
+  }
+}
+
+classic_section::classic_section(const sigset_t& wait_set) noexcept {
+  const fastpath_ops* ops = fastpath.load(std::memory_order_acquire);
+  if (ops == nullptr || !is_main_thread()) return;
+  ops->checkpoint();  // what arrived before the wait goes to its handler, as in Part 1
+  const std::uint64_t bits = fast_blocked_mask.load(std::memory_order_acquire);
+  ::sigemptyset(&unblocked_);
+  for (int s = 1; s < NSIG; ++s) {
+    if ((bits & signal_bit(s)) != 0 && ::sigismember(&wait_set, s) != 1) {
+      ::sigaddset(&unblocked_, s);
+      active_ = true;
+    }
+  }
+  if (active_) ::pthread_sigmask(SIG_UNBLOCK, &unblocked_, nullptr);
+}
+
+classic_section::~classic_section() {
+  if (active_) ::pthread_sigmask(SIG_BLOCK, &unblocked_, nullptr);
+}
 
 void remove_backpressure(sigset_t& mask) noexcept {
   if (!is_main_thread()) return;
-  const std::uint64_t bits = throttled_mask.load(std::memory_order_acquire);
+  const std::uint64_t bits = throttled_mask.load(std::memory_order_acquire) |
+                             fast_blocked_mask.load(std::memory_order_acquire);
   if (bits == 0) return;
   for (int s = 1; s < NSIG; ++s) {
     if ((bits & signal_bit(s)) != 0) ::sigdelset(&mask, s);
@@ -271,8 +355,12 @@ void reset_dispatcher_after_fork() {
 
 void run_pending_handlers() {
   if (!is_main_thread()) return;
-  // Clear the global flag before scanning: a delivery from now on raises it again.
-  signals_pending.store(false, std::memory_order_seq_cst);
+  // Clear the global flag before scanning: a delivery from now on raises it again. (With the
+  // event-loop fast path the checkpoint may come with nothing flagged: then nothing to clear.)
+  if (signals_pending.load(std::memory_order_relaxed)) {
+    signals_pending.store(false, std::memory_order_seq_cst);
+  }
+  if (const fastpath_ops* ops = fastpath.load(std::memory_order_acquire)) ops->checkpoint();
   report_wakeup_errors();
   drain_queue();
   release_backpressure();
@@ -286,7 +374,8 @@ void run_pending_handlers() {
     if (candidates == 0) break;
     s = std::countr_zero(candidates) + 1;
     const std::uint64_t bit = signal_bit(s);
-    const bool was_tripped = (tripped_mask.fetch_and(~bit, std::memory_order_acq_rel) & bit) != 0;
+    const bool was_tripped = (tripped_mask.load(std::memory_order_acquire) & bit) != 0 &&
+                             (tripped_mask.fetch_and(~bit, std::memory_order_acq_rel) & bit) != 0;
     try {
       dispatch_one(s, was_tripped);
     } catch (...) {
@@ -311,11 +400,15 @@ wake wait_for_wake(const timespec* timeout) {
     waiting_thread.store(0, std::memory_order_seq_cst);
     return wake::woken;
   }
-  pollfd p{fd, POLLIN, 0};
-  const int r = sys.ppoll(&p, 1, timeout, nullptr);
+  // With the event-loop fast path, deliveries also wait in the signalfd.
+  const int signal_fd = fast_blocked_mask.load(std::memory_order_acquire) != 0
+                            ? fast_signal_fd.load(std::memory_order_acquire)
+                            : -1;
+  pollfd p[2] = {{fd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
+  const int r = sys.ppoll(p, signal_fd >= 0 ? 2 : 1, timeout, nullptr);
   const int err = errno;
   waiting_thread.store(0, std::memory_order_seq_cst);
-  if (r > 0 || wake_written.load(std::memory_order_acquire)) {
+  if ((r > 0 && (p[0].revents & POLLIN) != 0) || wake_written.load(std::memory_order_acquire)) {
     wake_written.store(false, std::memory_order_relaxed);
     std::uint64_t count = 0;
     static_cast<void>(::read(fd, &count, sizeof count));  // EAGAIN: nothing to drain
@@ -336,6 +429,8 @@ void pause() {
   }
   detail::ensure_initialized();
   for (;;) {
+    // Deliveries waiting in the fast path's signalfd count as pending.
+    if (const auto* ops = detail::fastpath.load(std::memory_order_acquire)) ops->checkpoint();
     // Returns at once if something is pending already (then no sleep at all).
     const detail::wake w = detail::wait_for_wake(nullptr);
     if (w == detail::wake::interrupted || detail::signals_pending.load()) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "detail/fastpath.hpp"
 #include "detail/state.hpp"
 #include "detail/subscribers.hpp"
 #include "detail/syscalls.hpp"
@@ -151,7 +152,15 @@ int install_action(int signo, const struct sigaction& action, struct sigaction* 
   if (!is_ours(action)) {
     handler_mode[index].store(static_cast<std::uint8_t>(record_mode::flag),
                               std::memory_order_release);
+    owned_mask.fetch_and(~signal_bit(signo), std::memory_order_acq_rel);
+  } else {
+    owned_mask.fetch_or(signal_bit(signo), std::memory_order_acq_rel);
   }
+  // The event-loop fast path follows the OS actions: a signal that is no longer sigkit's is
+  // unblocked in the main thread before this returns there (elsewhere: at its next
+  // checkpoint, which the notify fd prompts).
+  bump_fast_generation();
+  sync_fast_path();
   return 0;
 }
 

@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "detail/fastpath.hpp"
 #include "detail/registry.hpp"
 #include "detail/state.hpp"
 #include "detail/subscribers.hpp"
@@ -133,6 +134,8 @@ class shutdown_service {
     std::uint64_t all = 0;
     for (const auto& slot : shutdown_slots) all |= slot.signals.load(std::memory_order_relaxed);
     shutdown_mask.store(all, std::memory_order_seq_cst);
+    bump_fast_generation();  // armed signals stay off the event-loop fast path
+    sync_fast_path();
   }
 
   void ensure_thread() {

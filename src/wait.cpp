@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "detail/fastpath.hpp"
 #include "detail/syscalls.hpp"
 #include "detail/util.hpp"
 #include "sigkit/dispatch.hpp"
@@ -21,6 +22,7 @@ void check_not_empty(const signal_set& sigset, const char* function) {
 
 signum sigwait(const signal_set& sigset) {
   check_not_empty(sigset, "sigwait");
+  const detail::classic_section as_in_part1(sigset.native());
   int signo = 0;
   const int err = detail::sys.sigwait(&sigset.native(), &signo);  // returns the error number
   if (err != 0) detail::throw_error(err, "sigwait failed");
@@ -29,6 +31,7 @@ signum sigwait(const signal_set& sigset) {
 
 siginfo sigwaitinfo(const signal_set& sigset) {
   check_not_empty(sigset, "sigwaitinfo");
+  const detail::classic_section as_in_part1(sigset.native());
   for (;;) {
     siginfo_t info{};
     if (detail::sys.sigwaitinfo(&sigset.native(), &info) >= 0) return siginfo::from_native(info);
@@ -43,6 +46,7 @@ std::optional<siginfo> sigtimedwait(const signal_set& sigset,
   check_not_empty(sigset, "sigtimedwait");
   detail::check_wait_duration(timeout.count(), "sigtimedwait timeout");
   timespec remaining = detail::ceil_timespec(timeout.count());
+  const detail::classic_section as_in_part1(sigset.native());
   const timespec deadline = detail::add_timespec(detail::monotonic_now(), remaining);
   for (;;) {
     siginfo_t info{};

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "detail/fastpath.hpp"
 #include "detail/state.hpp"
 #include "detail/syscalls.hpp"
 #include "detail/util.hpp"
@@ -55,7 +56,12 @@ int set_wakeup_fd(int fd, bool warn_on_full_buffer) {
     if (warn_on_full_buffer) word |= detail::kWakeupWarn;
     if (is_eventfd(fd)) word |= detail::kWakeupEventfd;
   }
-  return fd_of(detail::wakeup_word.exchange(word, std::memory_order_acq_rel));
+  const int old = fd_of(detail::wakeup_word.exchange(word, std::memory_order_acq_rel));
+  // With a wakeup fd every delivery runs the OS-level handler (it writes the byte), so the
+  // event-loop fast path steps aside while one is set.
+  detail::bump_fast_generation();
+  detail::sync_fast_path();
+  return old;
 }
 
 int get_wakeup_fd() noexcept { return fd_of(detail::wakeup_word.load(std::memory_order_acquire)); }

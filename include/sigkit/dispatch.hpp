@@ -11,6 +11,9 @@ namespace sigkit {
 namespace detail {
 /// Set in signal context after a delivery is recorded; cleared by the dispatcher.
 extern std::atomic<bool> signals_pending;
+/// Set once notify_fd() has opted in to the event-loop fast path: deliveries may then wait in
+/// the kernel (a signalfd) without any flag, so the main thread's checkpoints look there.
+extern std::atomic<bool> fastpath_active;
 /// The slow path of check_signals().
 void run_pending_handlers();
 }  // namespace detail
@@ -19,11 +22,14 @@ void run_pending_handlers();
 /// PyErr_CheckSignals). (int) handlers run once however many deliveries coalesced;
 /// (const siginfo&) handlers once per delivery in arrival order. An exception from a handler
 /// propagates; the signals not yet handled stay pending for the next checkpoint.
-/// Idle cost: one relaxed atomic load. In threads other than the main thread: does nothing.
+/// Idle cost: one relaxed atomic load; after notify_fd() (the event-loop fast path) one
+/// non-blocking read(2) of sigkit's signalfd on the main thread. In threads other than the
+/// main thread: does nothing.
 /// Thread safety: safe. Signal safety: not async-signal-safe.
 /// Errors: whatever a handler throws.
 inline void check_signals() {
-  if (detail::signals_pending.load(std::memory_order_relaxed)) [[unlikely]] {
+  if (detail::signals_pending.load(std::memory_order_relaxed) ||
+      detail::fastpath_active.load(std::memory_order_relaxed)) [[unlikely]] {
     detail::run_pending_handlers();
   }
 }

@@ -68,6 +68,21 @@ extern std::atomic<unsigned long> waiting_thread;
 extern std::atomic<int> notify_event_fd;
 extern std::atomic<bool> notify_written;
 
+// ---- the event-loop fast path (fastpath.cpp): what signal context needs of it --------------
+
+/// Signals that sigkit (not the user) keeps blocked in the main thread so that they queue on
+/// the signalfd behind notify_fd() instead of running a handler (bit s-1).
+extern std::atomic<std::uint64_t> fast_blocked_mask;
+/// The signalfd (-1: none) and the main thread's identity, for forwarding a fast-path signal
+/// that the kernel handed to another thread.
+extern std::atomic<int> fast_signal_fd;
+extern std::atomic<unsigned long> main_pthread;
+extern std::atomic<int> main_pid;
+/// Signals whose OS action is sigkit's OS-level handler (kept by the registry).
+extern std::atomic<std::uint64_t> owned_mask;
+/// Bumped by every change that can change which signals take the fast path.
+extern std::atomic<std::uint64_t> fast_generation;
+
 /// Set after the handler wrote the internal eventfd, so a waiter woken by EINTR drains it at
 /// once instead of waking again for a stale count.
 extern std::atomic<bool> wake_written;
@@ -104,6 +119,10 @@ extern std::atomic<std::uint64_t> shutdown_mask;
 /// The eventfd that wakes sigkit's shutdown thread (-1: no thread yet).
 extern std::atomic<int> shutdown_wake_fd;
 
+/// The shutdown escalation of one delivery (signal context, or the main thread when it reads
+/// a delivery from the signalfd). Async-signal-safe.
+void escalate_shutdowns(int signo, const siginfo& info) noexcept;
+
 /// Ends the process by `signo`: SIG_DFL, unblocks it in the calling thread, raises it; if the
 /// process still lives (a signal whose default action does not terminate), _exit(128+signo).
 /// Async-signal-safe.
@@ -116,9 +135,9 @@ bool queue_pop(siginfo& out) noexcept;
 /// Resets every piece of signal-context state to "nothing pending" (fork child).
 void reset_signal_context_state() noexcept;
 
-/// Removes from `mask` the signals that back-pressure (not the user) blocked, if the calling
-/// thread is the main thread, so a mask that user code saves and later restores never keeps
-/// sigkit's temporary block. Normal context.
+/// Removes from `mask` the signals that sigkit (not the user) blocked in the main thread
+/// (back-pressure, the event-loop fast path), if the calling thread is the main thread, so a
+/// mask that user code saves and later restores never keeps sigkit's block. Normal context.
 void remove_backpressure(sigset_t& mask) noexcept;
 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
