@@ -54,8 +54,14 @@ void report_wakeup_errors() {
 
 // Signals whose backlog is not empty (bit s-1), so the scan finds them with the tripped ones.
 std::uint64_t backlog_mask = 0;
+// Signals read from the fast path's signalfd since their last dispatch (main thread only: the
+// dispatcher's own flag, so taking a delivery costs no atomic read-modify-write).
+std::uint64_t taken_mask = 0;
 
 void drain_queue() {
+  if (queue_tail.load(std::memory_order_relaxed) == queue_head.load(std::memory_order_acquire)) {
+    return;  // nothing claimed, nothing to take
+  }
   siginfo info;
   while (queue_pop(info)) {
     backlog[static_cast<std::size_t>(info.signo)].push_back(info);
@@ -232,8 +238,11 @@ void dispatch_one(int s, bool was_tripped) {
     return;
   }
   auto& records = backlog[static_cast<std::size_t>(s)];
-  const handler h = installed_handler_on_main_thread(s);
-  if (h.takes_siginfo()) {
+  const handler& entry = installed_handler_ref(s);
+  if (entry.takes_siginfo()) {
+    // A copy: if the handler replaces itself, this checkpoint's remaining records still go to
+    // the handler they were recorded for.
+    const handler h = entry;
     while (!records.empty()) {
       const siginfo info = records.front();
       records.pop_front();
@@ -244,11 +253,12 @@ void dispatch_one(int s, bool was_tripped) {
   }
   count_dropped(s, records);  // recorded for a siginfo handler that has since been replaced
   backlog_mask &= ~signal_bit(s);
-  if (h.is_callable()) {
+  if (entry.is_callable()) {
     siginfo info;
     info.signo = s;
-    h(info);
-  } else if (was_tripped && !h.empty()) {
+    const handler_call_scope calling;  // keeps `entry`'s callable alive if it is replaced
+    entry(info);
+  } else if (was_tripped && !entry.empty()) {
     // (A delivery left over from subscribers that have all gone has no handler: nothing.)
     static_cast<void>(std::fprintf(stderr, "sigkit: signal %d ignored due to race condition\n", s));
   }
@@ -309,10 +319,8 @@ void take_delivery(const siginfo& info) noexcept {
     backlog[static_cast<std::size_t>(s)].push_back(info);
     backlog_mask |= bit;
   }
-  if ((tripped_mask.load(std::memory_order_relaxed) & bit) == 0) {
-    tripped_mask.fetch_or(bit, std::memory_order_release);
-  }
-  escalate_shutdowns(s, info);
+  taken_mask |= bit;
+  if ((shutdown_mask.load(std::memory_order_relaxed) & bit) != 0) escalate_shutdowns(s, info);
   // Read by this thread only (the dispatcher); signal context never clears it.
   if (!signals_pending.load(std::memory_order_relaxed)) {
     signals_pending.store(true, std::memory_order_relaxed);
@@ -351,6 +359,7 @@ void remove_backpressure(sigset_t& mask) noexcept {
 void reset_dispatcher_after_fork() {
   for (auto& records : backlog) records.clear();
   backlog_mask = 0;
+  taken_mask = 0;
 }
 
 void run_pending_handlers() {
@@ -370,12 +379,16 @@ void run_pending_handlers() {
   for (int s = 1; s < NSIG;) {
     const std::uint64_t from_s = ~std::uint64_t{0} << (s - 1);
     const std::uint64_t candidates =
-        (tripped_mask.load(std::memory_order_acquire) | backlog_mask) & from_s;
+        (tripped_mask.load(std::memory_order_acquire) | backlog_mask | taken_mask) & from_s;
     if (candidates == 0) break;
     s = std::countr_zero(candidates) + 1;
     const std::uint64_t bit = signal_bit(s);
-    const bool was_tripped = (tripped_mask.load(std::memory_order_acquire) & bit) != 0 &&
-                             (tripped_mask.fetch_and(~bit, std::memory_order_acq_rel) & bit) != 0;
+    bool was_tripped = (taken_mask & bit) != 0;
+    taken_mask &= ~bit;
+    if ((tripped_mask.load(std::memory_order_acquire) & bit) != 0 &&
+        (tripped_mask.fetch_and(~bit, std::memory_order_acq_rel) & bit) != 0) {
+      was_tripped = true;
+    }
     try {
       dispatch_one(s, was_tripped);
     } catch (...) {

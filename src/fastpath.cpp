@@ -114,15 +114,23 @@ void apply(std::uint64_t want) noexcept {
   }
 }
 
-void sync() noexcept {
-  if (!is_main_thread()) return;
-  const std::uint64_t generation = fast_generation.load(std::memory_order_acquire);
-  if (generation == applied_generation) return;
+// Applies a changed fast set (main thread).
+void apply_changes(std::uint64_t generation) noexcept {
   applied_generation = generation;
   main_pthread.store(static_cast<unsigned long>(::pthread_self()), std::memory_order_release);
   main_pid.store(::getpid(), std::memory_order_release);
   learn_user_mask();
   apply(desired(user_blocked));
+}
+
+inline void sync_on_main() noexcept {
+  const std::uint64_t generation = fast_generation.load(std::memory_order_acquire);
+  if (generation != applied_generation) [[unlikely]]
+    apply_changes(generation);
+}
+
+void sync() noexcept {
+  if (is_main_thread()) sync_on_main();
 }
 
 siginfo from_signalfd(const signalfd_siginfo& raw) noexcept {
@@ -154,14 +162,14 @@ void drain() noexcept {
   }
 }
 
+// Every caller runs on the main thread (the dispatcher, pause/sleep, classic_section).
 void checkpoint() noexcept {
-  if (!is_main_thread()) return;
-  sync();
+  sync_on_main();
   drain();
 }
 
 int change_mask(int how, const sigset_t* set, sigset_t* old_user) noexcept {
-  sync();
+  sync_on_main();
   learn_user_mask();
   const std::uint64_t before = user_blocked;
   std::uint64_t after = before;

@@ -31,6 +31,18 @@ namespace {
 std::mutex registry_mutex;
 std::array<handler, NSIG> user_handlers;  // guarded by registry_mutex; written on main only
 
+// Main thread only: handler calls in progress, and the handlers replaced meanwhile.
+int handler_calls = 0;
+std::vector<handler> retired_handlers;
+
+// Every write of a table entry (main thread): the old handler outlives a call in progress.
+void set_user_handler(std::size_t index, handler h) {
+  if (handler_calls > 0 && user_handlers[index].is_callable()) {
+    retired_handlers.push_back(user_handlers[index]);
+  }
+  user_handlers[index] = std::move(h);
+}
+
 // The subscriber stack of each signal and what lies beneath it (guarded by registry_mutex).
 struct signal_route {
   std::vector<std::shared_ptr<subscriber_node>> subscribers;  // oldest first
@@ -41,7 +53,6 @@ std::array<signal_route, NSIG> routes;
 std::array<std::atomic<unsigned>, NSIG> subscriber_counts{};
 std::array<std::atomic<std::uint64_t>, NSIG> route_versions{};
 
-std::atomic<unsigned> generation{0};
 std::once_flag init_once;
 
 constexpr int kMaxForkHooks = 8;
@@ -72,7 +83,7 @@ void after_fork_in_parent() noexcept {
 void after_fork_in_child() noexcept {
   // The forking thread is the child's only (and main) thread. Nothing delivered to the
   // parent before the fork may run here (API.md 9): forget it, and take a wake fd of our own.
-  generation.fetch_add(1, std::memory_order_relaxed);
+  fork_generation.fetch_add(1, std::memory_order_relaxed);
   reset_signal_context_state();
   reset_dispatcher_after_fork();
   const int old_fd = internal_wake_fd.load(std::memory_order_relaxed);
@@ -213,12 +224,12 @@ int apply_disposition(int signo, const disposition& d) {
   if (!routes[index].subscribers.empty()) {
     // The subscribers keep our action at the OS; `d` becomes what lies beneath them.
     routes[index].beneath = d;
-    user_handlers[index] = d.user;
+    set_user_handler(index, d.user);
     refresh_mode(signo);
     return 0;
   }
   const handler old_entry = user_handlers[index];
-  user_handlers[index] = d.user;
+  set_user_handler(index, d.user);
   int err = 0;
   if (d.user.is_callable()) {
     err = install_action(signo, is_ours(d.action) ? d.action : our_action(), nullptr);
@@ -227,7 +238,7 @@ int apply_disposition(int signo, const disposition& d) {
   } else {
     err = install_action(signo, plain_action(d.user), nullptr);
   }
-  if (err != 0) user_handlers[index] = old_entry;
+  if (err != 0) set_user_handler(index, old_entry);
   return err;
 }
 
@@ -266,15 +277,14 @@ void detach_from(int signo, const subscriber_node* node) noexcept {
 
 }  // namespace
 
-bool is_main_thread() noexcept {
-  thread_local unsigned cached_generation = ~0U;
-  thread_local bool cached = false;
-  const unsigned g = generation.load(std::memory_order_relaxed);
-  if (cached_generation != g) {
-    cached = ::syscall(SYS_gettid) == ::getpid();
-    cached_generation = g;
-  }
-  return cached;
+constinit std::atomic<unsigned> fork_generation{0};
+constinit thread_local unsigned main_cache_generation = ~0U;
+constinit thread_local bool main_cache = false;
+
+bool is_main_thread_slow() noexcept {
+  main_cache = ::syscall(SYS_gettid) == ::getpid();
+  main_cache_generation = fork_generation.load(std::memory_order_relaxed);
+  return main_cache;
 }
 
 void ensure_initialized() {
@@ -306,6 +316,16 @@ bool owns_os_action(int signo) noexcept {
 handler installed_handler(int signo) {
   const std::lock_guard lock(registry_mutex);
   return user_handlers[static_cast<std::size_t>(signo)];
+}
+
+const handler& installed_handler_ref(int signo) noexcept {
+  return user_handlers[static_cast<std::size_t>(signo)];
+}
+
+handler_call_scope::handler_call_scope() noexcept { ++handler_calls; }
+
+handler_call_scope::~handler_call_scope() {
+  if (--handler_calls == 0 && !retired_handlers.empty()) retired_handlers.clear();
 }
 
 handler installed_handler_on_main_thread(int signo) noexcept {
@@ -394,20 +414,20 @@ handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-va
     // action is made again so that signal() resets SA_RESTART, as without subscribers.
     const detail::disposition old_beneath = route.beneath;
     route.beneath = detail::disposition{h, false, detail::our_action()};
-    detail::user_handlers[index] = h;
+    detail::set_user_handler(index, h);
     if (const int err = detail::install_action(signalnum, detail::our_action(), nullptr);
         err != 0) {
       route.beneath = old_beneath;
-      detail::user_handlers[index] = old_entry;
+      detail::set_user_handler(index, old_entry);
       detail::refresh_mode(signalnum);
       detail::throw_error(err, "cannot install handler for " + detail::describe_signal(signalnum));
     }
     return detail::view_of(old_beneath);
   }
-  detail::user_handlers[index] = h;
+  detail::set_user_handler(index, h);
   const struct sigaction action = h.is_callable() ? detail::our_action() : detail::plain_action(h);
   if (const int err = detail::install_action(signalnum, action, &old); err != 0) {
-    detail::user_handlers[index] = old_entry;
+    detail::set_user_handler(index, old_entry);
     detail::throw_error(err, "cannot install handler for " + detail::describe_signal(signalnum));
   }
   // The previous disposition as getsignal() saw it: the OS's word, ours if it was ours.

@@ -13,6 +13,20 @@ handler installed_handler(int signo);
 /// The same, lock-free, for the dispatcher (main thread only, the table's only writer).
 handler installed_handler_on_main_thread(int signo) noexcept;
 
+/// The table entry itself (main thread only). Call it only inside a handler_call_scope: a
+/// handler that signal() or scoped_handler replace while a call is in progress is kept alive
+/// until the outermost call returns (no copy, so no reference-count traffic per delivery).
+const handler& installed_handler_ref(int signo) noexcept;
+
+/// Marks a handler call in progress on the main thread (see installed_handler_ref).
+class handler_call_scope {
+ public:
+  handler_call_scope() noexcept;
+  ~handler_call_scope();
+  handler_call_scope(const handler_call_scope&) = delete;
+  handler_call_scope& operator=(const handler_call_scope&) = delete;
+};
+
 /// One-time process setup: pthread_atfork hooks and sigkit's internal wake eventfd.
 void ensure_initialized();
 

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <limits>
@@ -36,9 +37,20 @@ inline void check_signal_range(int n) {
   }
 }
 
+/// Bumped in every fork child, so that the per-thread cache below is recomputed there.
+extern std::atomic<unsigned> fork_generation;
+extern constinit thread_local unsigned main_cache_generation;
+extern constinit thread_local bool main_cache;
+bool is_main_thread_slow() noexcept;
+
 /// True on the process's main thread: the initial thread, or after fork() the forking one
-/// (its thread id equals the process id in both cases).
-bool is_main_thread() noexcept;
+/// (its thread id equals the process id in both cases). Cached per thread and fork.
+inline bool is_main_thread() noexcept {
+  if (main_cache_generation == fork_generation.load(std::memory_order_relaxed)) [[likely]] {
+    return main_cache;
+  }
+  return is_main_thread_slow();
+}
 
 /// The thread rule of signal() and set_wakeup_fd().
 inline void check_main_thread(const char* function) {
