@@ -6,6 +6,8 @@
 //   SIGRTMIN x M to a sigkit (const siginfo&) handler, receiver in sigkit::sleep(), unpinned
 //     and with both processes pinned to one CPU; receiver spinning on check_signals();
 //   SIGRTMIN x M to a raw SA_SIGINFO handler (the baseline: the kernel alone);
+//   SIGRTMIN x M through the event-loop path: notify_fd() + poll + dispatch() (the signalfd
+//     fast path), unpinned and pinned;
 //   SIGUSR1 x M (the kernel coalesces standard signals) to a sigkit (const siginfo&) handler,
 //     a sigkit (int) handler and a raw handler: the count is reported, loss is expected.
 // Nothing is assumed: the receiver's own records are the result.
@@ -15,6 +17,7 @@
 //
 // Usage: sigkit_bench_burst [--count=M] [--cpu=C] [--reps=R]
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -65,7 +68,8 @@ enum class receiver {
   sigkit_siginfo_busy,   // main thread busy with no checkpoint until the sender is done
   sigkit_siginfo_spin,   // main thread calls check_signals() in a tight loop
   sigkit_int_sleep,
-  raw_siginfo
+  raw_siginfo,
+  sigkit_siginfo_notify_fd  // main thread polls sigkit::notify_fd() and calls dispatch()
 };
 
 struct run_spec {
@@ -117,9 +121,11 @@ int run_receiver(const run_spec& spec, int signo, int cpu, int ready_fd, shared_
       case receiver::sigkit_siginfo_sleep:
       case receiver::sigkit_siginfo_busy:
       case receiver::sigkit_siginfo_spin:
+      case receiver::sigkit_siginfo_notify_fd:
         sigkit::signal(signo, [](const sigkit::siginfo& info) {
           record(info.value.sival_int, info.code, info.pid);
         });
+        if (spec.how == receiver::sigkit_siginfo_notify_fd) static_cast<void>(sigkit::notify_fd());
         break;
       case receiver::sigkit_int_sleep:
         sigkit::signal(signo, [](int) { record(0, SI_QUEUE, g_sender); });
@@ -159,6 +165,11 @@ int run_receiver(const run_spec& spec, int signo, int cpu, int ready_fd, shared_
         case receiver::sigkit_siginfo_spin:
           for (int i = 0; i < 10000; ++i) sigkit::check_signals();
           break;
+        case receiver::sigkit_siginfo_notify_fd: {
+          pollfd p{sigkit::notify_fd(), POLLIN, 0};
+          if (::poll(&p, 1, 5) == 1) sigkit::dispatch();
+          break;
+        }
         case receiver::raw_siginfo: {
           const timespec ts{0, 5'000'000};
           ::nanosleep(&ts, nullptr);
@@ -311,13 +322,17 @@ int main(int argc, char** argv) {
        false},
       {"SIGUSR1 -> sigkit (int), sleep()", receiver::sigkit_int_sleep, SIGUSR1, false},
       {"SIGUSR1 -> raw SA_SIGINFO handler [baseline]", receiver::raw_siginfo, SIGUSR1, false},
+      {"SIGRTMIN -> sigkit (const siginfo&), notify_fd() + poll + dispatch()",
+       receiver::sigkit_siginfo_notify_fd, 0, false},
+      {"SIGRTMIN -> sigkit (const siginfo&), notify_fd() + poll + dispatch(), pinned",
+       receiver::sigkit_siginfo_notify_fd, 0, true},
   };
 
   auto* shared = make_shared_block<shared_result>();
   std::uint64_t raw_time_unpinned = 0;
   std::uint64_t raw_time_pinned = 0;
   // Run the raw baselines first so the sigkit rows can be given as ratios.
-  const int order[] = {1, 0, 3, 2, 4, 5, 6, 9, 7, 8};
+  const int order[] = {1, 0, 3, 2, 4, 5, 6, 9, 7, 8, 10, 11};
   struct row {
     std::string result, baseline, ratio, target, verdict;
   };
