@@ -294,9 +294,9 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
     const bool known = command == "list" || command == "status" || command == "decode" ||
                        command == "send" || command == "wait" || command == "run";
     const std::string where = known ? std::string(command) : std::string();
-    print_error(err, fmt::format("{}{}{} (see 'sigkit{}{} --help')", where,
-                                 where.empty() ? "" : ": ", e.what(), where.empty() ? "" : " ",
-                                 where));
+    print_error(err,
+                fmt::format("{}{}{} (see 'sigkit{}{} --help')", where, where.empty() ? "" : ": ",
+                            e.what(), where.empty() ? "" : " ", where));
     return usage_code;
   }
 

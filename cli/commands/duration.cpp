@@ -78,7 +78,7 @@ struct number {
   bool is_hex = false;
   double hex_value = 0;
   u128 significand = 0;    // the first kKeep significant digits
-  bool sticky = false;    // a nonzero digit beyond them was dropped
+  bool sticky = false;     // a nonzero digit beyond them was dropped
   long long exponent = 0;  // value = (significand + something in [0, 1) if sticky) * 10^exponent
 };
 
@@ -253,9 +253,9 @@ std::optional<std::int64_t> to_ns(const number& n, const unit& u) {
   if (syntax == duration_syntax::timeout) {
     throw cli_error(fmt::format("invalid time interval {}", quote(text)), exit_usage);
   }
-  throw cli_error(fmt::format("invalid duration {} (expected e.g. 1.5, 500ms, 2s, 1m, 1h, 1d)",
-                              quote(text)),
-                  exit_usage);
+  throw cli_error(
+      fmt::format("invalid duration {} (expected e.g. 1.5, 500ms, 2s, 1m, 1h, 1d)", quote(text)),
+      exit_usage);
 }
 
 }  // namespace

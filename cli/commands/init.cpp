@@ -75,9 +75,7 @@ bool read_state_and_group(pid_t pid, char& state, pid_t& pgrp) {
   return true;
 }
 
-int open_pidfd(pid_t pid) noexcept {
-  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-}
+int open_pidfd(pid_t pid) noexcept { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 }  // namespace
 

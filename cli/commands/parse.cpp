@@ -32,8 +32,8 @@ std::string strip_leading_zeros(std::string_view text) {
     return std::string(text);
   }
   const std::string_view prefix = text.substr(0, digits);
-  const bool after_sig = prefix.size() == 3 && upper(prefix[0]) == 'S' &&
-                         upper(prefix[1]) == 'I' && upper(prefix[2]) == 'G';
+  const bool after_sig = prefix.size() == 3 && upper(prefix[0]) == 'S' && upper(prefix[1]) == 'I' &&
+                         upper(prefix[2]) == 'G';
   if (!prefix.empty() && prefix.back() != '+' && prefix.back() != '-' && !after_sig) {
     return std::string(text);  // "USR01" is no signal
   }
@@ -202,8 +202,8 @@ long long parse_integer(std::string_view text, long long min, long long max,
   const bool parsed = !digits.empty() && ec == std::errc{} && end == digits.data() + digits.size();
   constexpr auto kLimit = static_cast<unsigned long long>(LLONG_MAX);
   if (parsed && magnitude <= kLimit) {
-    const long long value = negative ? -static_cast<long long>(magnitude)
-                                     : static_cast<long long>(magnitude);
+    const long long value =
+        negative ? -static_cast<long long>(magnitude) : static_cast<long long>(magnitude);
     if (value >= min && value <= max) {
       return value;
     }

@@ -260,8 +260,8 @@ void supervisor::resolve_options() {
   if (options_.command.empty()) {
     throw cli_error("no command given", exit_usage);
   }
-  const duration_syntax syntax = options_.gnu_timeout ? duration_syntax::timeout
-                                                      : duration_syntax::run;
+  const duration_syntax syntax =
+      options_.gnu_timeout ? duration_syntax::timeout : duration_syntax::run;
   if (options_.timeout) {
     timeout_ = parse_duration(*options_.timeout, syntax);
   }
@@ -535,7 +535,8 @@ void supervisor::fire_timeout() {
 void supervisor::on_delivery(const siginfo& info) {
   const int s = info.signo;
   // Our own kill(0, ...), and a SIGPIPE from writing to a closed stderr, are not news.
-  if (info.pid == self_ && (info.code == SI_USER || info.code == SI_QUEUE || info.code == SI_TKILL)) {
+  if (info.pid == self_ &&
+      (info.code == SI_USER || info.code == SI_QUEUE || info.code == SI_TKILL)) {
     return;
   }
   if (s == SIGALRM && !options_.init &&
@@ -560,8 +561,8 @@ void supervisor::on_delivery(const siginfo& info) {
   }
   const std::int64_t now = boottime_ns();
   const bool terminating = s == SIGINT || s == SIGTERM;
-  if (!options_.gnu_timeout && terminating && grace_window_until_ &&
-      now < *grace_window_until_ && !outcome_.killed) {
+  if (!options_.gnu_timeout && terminating && grace_window_until_ && now < *grace_window_until_ &&
+      !outcome_.killed) {
     kill_now();  // a second INT/TERM during the grace period: KILL at once
     return;
   }
@@ -617,7 +618,7 @@ void supervisor::on_child_state(const siginfo_t& info) {
   // SIGCONT to sigkit, which relays it) resumes both. Not as PID 1 (it cannot be stopped),
   // nor in an orphaned group, where nothing but an explicit SIGCONT could resume sigkit.
   if (job_control && self_ != 1 && !detail::own_group_orphaned()) {
-    ::raise(SIGSTOP);
+    static_cast<void>(::raise(SIGSTOP));
   }
 }
 
@@ -625,8 +626,7 @@ void supervisor::reap() {
   if (options_.init && !status_) {
     for (;;) {
       siginfo_t info{};
-      if (::waitid(P_PID, static_cast<id_t>(child_), &info, WSTOPPED | WCONTINUED | WNOHANG) !=
-          0) {
+      if (::waitid(P_PID, static_cast<id_t>(child_), &info, WSTOPPED | WCONTINUED | WNOHANG) != 0) {
         if (errno == EINTR) {
           continue;
         }
@@ -829,9 +829,9 @@ std::vector<int> default_forwarded_signals(bool init) {
   }
   // timeout(1)'s list of the signals that end a process, in its order, then the real-time
   // signals, then WINCH (a window size change matters to the command, not to sigkit).
-  signals = {SIGINT,  SIGQUIT, SIGHUP,  SIGTERM, SIGPIPE,   SIGUSR1, SIGUSR2, SIGILL,
-             SIGTRAP, SIGABRT, SIGBUS,  SIGFPE,  SIGSEGV,   SIGXCPU, SIGXFSZ, SIGSYS,
-             SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSTKFLT};
+  signals = {SIGINT,  SIGQUIT, SIGHUP,    SIGTERM, SIGPIPE, SIGUSR1, SIGUSR2,
+             SIGILL,  SIGTRAP, SIGABRT,   SIGBUS,  SIGFPE,  SIGSEGV, SIGXCPU,
+             SIGXFSZ, SIGSYS,  SIGVTALRM, SIGPROF, SIGIO,   SIGPWR,  SIGSTKFLT};
   for (int s = SIGRTMIN; s <= SIGRTMAX; ++s) {
     signals.push_back(s);
   }

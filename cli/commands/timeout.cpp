@@ -25,15 +25,14 @@ struct long_option {
 };
 
 constexpr long_option kLongOptions[] = {
-    {"foreground", false, 'f'},     {"kill-after", true, 'k'}, {"preserve-status", false, 'p'},
-    {"signal", true, 's'},          {"verbose", false, 'v'},   {"help", false, 'H'},
+    {"foreground", false, 'f'}, {"kill-after", true, 'k'}, {"preserve-status", false, 'p'},
+    {"signal", true, 's'},      {"verbose", false, 'v'},   {"help", false, 'H'},
     {"version", false, 'V'},
 };
 
 // getopt's messages, prefixed and on one line with the hint timeout prints on a second one.
 [[noreturn]] void usage_error(const std::string& message) {
-  throw cli_error(fmt::format("timeout: {} (try 'sigkit timeout --help')", message),
-                  exit_failure);
+  throw cli_error(fmt::format("timeout: {} (try 'sigkit timeout --help')", message), exit_failure);
 }
 
 void print_help(std::ostream& out) {
@@ -189,8 +188,8 @@ int timeout_command(const std::vector<std::string>& args, std::ostream& out, std
     }
   }
   if (args.size() - i < 2) {
-    usage_error(args.size() == i ? "missing operand" : fmt::format("missing operand after {}",
-                                                                    quote(args[i])));
+    usage_error(args.size() == i ? "missing operand"
+                                 : fmt::format("missing operand after {}", quote(args[i])));
   }
   static_cast<void>(parse_duration(args[i], duration_syntax::timeout));
   options.timeout = args[i];

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <sstream>
 #include <string>
@@ -64,7 +65,7 @@ TEST(GnuDurationTest, ReadsWhatTimeoutReads) {
   EXPECT_EQ(ns_of(".5"), 500'000'000);
   EXPECT_EQ(ns_of("5."), 5'000'000'000);
   EXPECT_EQ(ns_of("0x10"), 16'000'000'000);
-  EXPECT_EQ(ns_of("0x1p0d", duration_syntax::timeout), 86'400'000'000'000);  // timeout's doc
+  EXPECT_EQ(ns_of("0x1p0d", duration_syntax::timeout), 86'400'000'000'000);      // timeout's doc
   EXPECT_EQ(ns_of("0x10d", duration_syntax::timeout), 0x10d * 1'000'000'000LL);  // d is a digit
   EXPECT_EQ(ns_of("0x1.8p1"), 3'000'000'000);
   EXPECT_TRUE(forever("inf"));
@@ -91,9 +92,9 @@ TEST(GnuDurationTest, TinyValuesRoundUpNeverToZero) {
 }
 
 TEST(GnuDurationTest, RejectsWhatTimeoutRejects) {
-  for (const char* bad : {"", "abc", "1x", "5ms", "5us", "1 s", "5 ", "s", "-1", "-1e-5000",
-                          "-inf", "nan", "NAN(123)", "1e", "1..5", ".", "-", "+", "0x",
-                          "1ss", "1sm", "--5", "5d5"}) {
+  for (const char* bad : {"",   "abc",      "1x",   "5ms", "5us",      "1 s", "5 ",   "s",
+                          "-1", "-1e-5000", "-inf", "nan", "NAN(123)", "1e",  "1..5", ".",
+                          "-",  "+",        "0x",   "1ss", "1sm",      "--5", "5d5"}) {
     EXPECT_TRUE(rejects(bad, duration_syntax::timeout)) << bad;
   }
   try {
@@ -123,8 +124,8 @@ TEST(GnuDurationTest, SigkitSyntaxTakesNoSignNorSpace) {
 
 TEST(GnuDurationTest, SpellingsOfOneDurationAgreeExactly) {
   const std::int64_t ns = 1'500'000'000;
-  for (const char* spelling : {"1.5", "1500ms", "1500000us", "0.025m", "15e-1", "1.5s",
-                               "0.15e1", "150000000000e-11", "0.000416666666666666666666667h"}) {
+  for (const char* spelling : {"1.5", "1500ms", "1500000us", "0.025m", "15e-1", "1.5s", "0.15e1",
+                               "150000000000e-11", "0.000416666666666666666666667h"}) {
     if (std::string_view(spelling).back() == 'h') {
       // 1.5 s is not a finite decimal number of hours: rounded up to the next nanosecond
       EXPECT_EQ(ns_of(spelling), ns + 1) << spelling;
@@ -138,7 +139,7 @@ TEST(GnuDurationTest, SpellingsOfOneDurationAgreeExactly) {
 // is zero, positive or forever, never negative; and the same number of nanoseconds written
 // in seconds, milliseconds and microseconds, with and without an exponent, parses the same.
 TEST(GnuDurationTest, RandomSpellingsAgree) {
-  std::mt19937_64 rng(20240611);
+  std::mt19937_64 rng(20240611);  // NOLINT(cert-msc32-c,cert-msc51-cpp): reproducible
   std::uniform_int_distribution<std::int64_t> magnitude(0, 15);
   for (int round = 0; round < 5000; ++round) {
     std::int64_t scale = 1;
@@ -147,8 +148,7 @@ TEST(GnuDurationTest, RandomSpellingsAgree) {
       scale *= 10;
     }
     const std::int64_t ns = std::uniform_int_distribution<std::int64_t>(0, scale)(rng);
-    const std::string s = std::to_string(ns / 1'000'000'000) + "." +
-                          fmt_ns(ns % 1'000'000'000, 9);
+    const std::string s = std::to_string(ns / 1'000'000'000) + "." + fmt_ns(ns % 1'000'000'000, 9);
     const std::string ms = std::to_string(ns / 1'000'000) + "." + fmt_ns(ns % 1'000'000, 6) + "ms";
     const std::string us = std::to_string(ns / 1'000) + "." + fmt_ns(ns % 1'000, 3) + "us";
     const std::string exp = std::to_string(ns) + "e-9";
@@ -160,7 +160,7 @@ TEST(GnuDurationTest, RandomSpellingsAgree) {
 }
 
 TEST(GnuDurationTest, GarbageNeverCrashesAndNeverGoesNegative) {
-  std::mt19937_64 rng(7);
+  std::mt19937_64 rng(7);  // NOLINT(cert-msc32-c,cert-msc51-cpp): reproducible
   const std::string alphabet = "0123456789.eExXpP+-smhdu inafINF\t,";
   for (int round = 0; round < 20000; ++round) {
     std::string text;
@@ -189,9 +189,10 @@ TEST(GnuDurationTest, TheLocalesDecimalPointToo) {
   char dir[] = "/tmp/sigkit-locale-XXXXXX";
   ASSERT_NE(::mkdtemp(dir), nullptr);
   const std::string path = dir;
-  const std::string compile = "localedef -i de_DE -f UTF-8 '" + path + "/de_DE.UTF-8' >/dev/null 2>&1";
-  const int rc = std::system(compile.c_str());
-  const auto cleanup = [&] { static_cast<void>(std::system(("rm -rf '" + path + "'").c_str())); };
+  const std::string compile =
+      "localedef -i de_DE -f UTF-8 '" + path + "/de_DE.UTF-8' >/dev/null 2>&1";
+  const int rc = std::system(compile.c_str());  // NOLINT(cert-env33-c): localedef is a program
+  const auto cleanup = [&] { std::filesystem::remove_all(path); };
   if (rc != 0) {
     cleanup();
     GTEST_SKIP() << "localedef cannot compile de_DE (the locales package is missing)";
@@ -243,8 +244,8 @@ TEST(SignalParseTest, TimeoutsOperandToSignal) {
   EXPECT_EQ(cli::parse_timeout_signal("RTMIN+1"), SIGRTMIN + 1);
   EXPECT_EQ(cli::parse_timeout_signal("RTMIN1"), SIGRTMIN + 1);  // strtol reads "1"
   EXPECT_EQ(cli::parse_timeout_signal("SIGRTMAX-1"), SIGRTMAX - 1);
-  for (const char* bad : {"", "FOO", "65", "-1", " 9", "9 ", "RTMAX1", "RTMIN+", "SIGSIGINT",
-                          "SIG", "SIG-1", "99999999999999999999", "USR3"}) {
+  for (const char* bad : {"", "FOO", "65", "-1", " 9", "9 ", "RTMAX1", "RTMIN+", "SIGSIGINT", "SIG",
+                          "SIG-1", "99999999999999999999", "USR3"}) {
     try {
       static_cast<void>(cli::parse_timeout_signal(bad));
       ADD_FAILURE() << "accepted " << bad;
@@ -258,7 +259,8 @@ TEST(IntegerParseTest, DecimalWithinRange) {
   EXPECT_EQ(cli::parse_integer("-5", -10, 10, "value"), -5);
   EXPECT_EQ(cli::parse_integer("+5", -10, 10, "value"), 5);
   EXPECT_EQ(cli::parse_integer("2147483647", INT32_MIN, INT32_MAX, "value"), INT32_MAX);
-  for (const char* bad : {"", "-", "0x10", " 5", "5 ", "11", "-11", "1e3", "99999999999999999999"}) {
+  for (const char* bad :
+       {"", "-", "0x10", " 5", "5 ", "11", "-11", "1e3", "99999999999999999999"}) {
     EXPECT_THROW(static_cast<void>(cli::parse_integer(bad, -10, 10, "value")), cli::cli_error)
         << bad;
   }
@@ -278,12 +280,16 @@ TEST(QuoteTest, EscapesWhatATerminalWouldActOn) {
   EXPECT_EQ(cli::quote("\x1b[2J"), "'\\x1b[2J'");
   EXPECT_EQ(cli::quote("tab\there\r"), "'tab\\there\\r'");
   EXPECT_EQ(cli::quote("it's \\"), "'it\\'s \\\\'");
-  EXPECT_EQ(cli::quote("\xff\xfe"), "'\\xff\\xfe'");          // not UTF-8
-  EXPECT_EQ(cli::quote("\xc2\x9b" "1m"), "'\\u{009b}1m'");   // C1 CSI
-  EXPECT_EQ(cli::quote("abc\xe2\x80\xae" "def"), "'abc\\u{202e}def'");  // bidi override
+  EXPECT_EQ(cli::quote("\xff\xfe"), "'\\xff\\xfe'");  // not UTF-8
+  EXPECT_EQ(cli::quote("\xc2\x9b"
+                       "1m"),
+            "'\\u{009b}1m'");  // C1 CSI
+  EXPECT_EQ(cli::quote("abc\xe2\x80\xae"
+                       "def"),
+            "'abc\\u{202e}def'");                                                   // bidi override
   EXPECT_EQ(cli::quote("caf\xc3\xa9 \xe2\x9c\x93"), "'caf\xc3\xa9 \xe2\x9c\x93'");  // kept
-  EXPECT_EQ(cli::quote("\xed\xa0\x80"), "'\\xed\\xa0\\x80'");  // a surrogate is no character
-  EXPECT_EQ(cli::quote("\xc0\x80"), "'\\xc0\\x80'");           // overlong
+  EXPECT_EQ(cli::quote("\xed\xa0\x80"), "'\\xed\\xa0\\x80'");     // a surrogate is no character
+  EXPECT_EQ(cli::quote("\xc0\x80"), "'\\xc0\\x80'");              // overlong
   EXPECT_EQ(cli::printable("a\\nb\x01\xff"), "a\\nb\\x01\\xff");  // backslashes kept
 }
 

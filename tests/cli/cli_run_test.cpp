@@ -15,6 +15,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -87,7 +88,7 @@ char state_of(pid_t pid) {
     return 0;
   }
   const auto paren = text.rfind(')');
-  return paren != std::string::npos && paren + 2 < text.size() ? text[paren + 2] : 0;
+  return paren != std::string::npos && paren + 2 < text.size() ? text[paren + 2] : '\0';
 }
 
 bool alive(pid_t pid) {
@@ -134,9 +135,8 @@ TEST(RunTimeoutTest, TheWholeProcessGroupIsTimedOut) {
 }
 
 TEST(RunTimeoutTest, ForegroundSignalsTheCommandOnly) {
-  child_process run =
-      start_tool({"run", "-f", "--timeout", "0.3", "sh", "-c",
-                  "sleep 15 >/dev/null 2>&1 & echo $!; wait"});
+  child_process run = start_tool(
+      {"run", "-f", "--timeout", "0.3", "sh", "-c", "sleep 15 >/dev/null 2>&1 & echo $!; wait"});
   ASSERT_TRUE(run.wait_for_text("\n", milliseconds(10000), true));
   kill_at_exit grandchild{first_number(run.out)};
   const auto r = finish(run);
@@ -158,8 +158,8 @@ TEST(RunTimeoutTest, KillAfterTheGraceExits137) {
 
 TEST(RunTimeoutTest, KillAfterZeroNeverKills) {
   const auto start = steady::now();
-  const auto r = run_tool({"run", "--timeout", "0.2", "-k", "0", "-v", "sh", "-c",
-                           "trap '' TERM; sleep 1; exit 3"});
+  const auto r = run_tool(
+      {"run", "--timeout", "0.2", "-k", "0", "-v", "sh", "-c", "trap '' TERM; sleep 1; exit 3"});
   EXPECT_EQ(r.exit_code(), 124) << r.err;
   EXPECT_GE(seconds_since(start), 0.9);
   EXPECT_THAT(r.err, HasSubstr("sending signal TERM"));
@@ -187,8 +187,8 @@ TEST(RunTimeoutTest, TimeoutSignalKillSpellings) {
 
 TEST(RunTimeoutTest, AStoppedCommandIsContinuedToReceiveTheSignal) {
   const auto start = steady::now();
-  const auto r = run_tool({"run", "--timeout", "0.3", "-k", "0", "sh", "-c",
-                           "kill -STOP $$; sleep 10"});
+  const auto r =
+      run_tool({"run", "--timeout", "0.3", "-k", "0", "sh", "-c", "kill -STOP $$; sleep 10"});
   EXPECT_EQ(r.exit_code(), 124) << r.err;
   EXPECT_LT(seconds_since(start), 5.0);  // TERM then CONT: it died without a KILL
 }
@@ -225,15 +225,15 @@ TEST(RunTimeoutTest, TheCommandsArgumentsAreNeverParsed) {
 TEST(RunTimeoutTest, NotFoundNotExecutableAndOwnErrors) {
   EXPECT_EQ(run_tool({"run", "sigkit-no-such-command-xyz"}).exit_code(), 127);
   EXPECT_EQ(run_tool({"run", "/"}).exit_code(), 126);
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"run"},
-           {"run", "--timeout"},
-           {"run", "--timeout", "abc", "true"},
-           {"run", "-s", "NOPE", "true"},
-           {"run", "--forward", "KILL", "true"},
-           {"run", "-g", "true"},
-           {"run", "--init", "-f", "true"},
-           {"run", "--nope", "true"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"run"},
+                                             {"run", "--timeout"},
+                                             {"run", "--timeout", "abc", "true"},
+                                             {"run", "-s", "NOPE", "true"},
+                                             {"run", "--forward", "KILL", "true"},
+                                             {"run", "-g", "true"},
+                                             {"run", "--init", "-f", "true"},
+                                             {"run", "--nope", "true"}}) {
     const auto r = run_tool(args);
     EXPECT_EQ(r.exit_code(), 125) << args.back() << r.err;
     EXPECT_THAT(r.err, StartsWith("sigkit: "));
@@ -278,8 +278,8 @@ TEST(RunSignalTest, SupervisorDeathSignalsTheCommand) {
 
 TEST(RunSignalTest, InheritedIgnoredSignalsAndMaskReachTheCommand) {
   const auto before = [] {
-    ::signal(SIGPIPE, SIG_IGN);
-    ::signal(SIGHUP, SIG_IGN);  // nohup
+    static_cast<void>(::signal(SIGPIPE, SIG_IGN));
+    static_cast<void>(::signal(SIGHUP, SIG_IGN));  // nohup
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGUSR2);
@@ -326,7 +326,7 @@ TEST(RunSignalTest, CoreDumpIsReported) {
   const std::string path = dir;
   const auto r = run_tool({"run", "--json", "sh", "-c", "ulimit -c unlimited && kill -QUIT $$"},
                           [path] { static_cast<void>(::chdir(path.c_str())); });
-  static_cast<void>(std::system(("rm -rf '" + path + "'").c_str()));
+  std::filesystem::remove_all(path);
   EXPECT_EQ(r.term_signal(), SIGQUIT);
   const auto record = nlohmann::json::parse(r.out);
   if (record.at("core_dumped") != true) {
@@ -356,13 +356,13 @@ TEST(TimeoutGrammarTest, OptionsInEveryGetoptSpelling) {
 TEST(TimeoutGrammarTest, ExitStatusesAsTimeout) {
   EXPECT_EQ(run_tool({"timeout", "0.2", "sleep", "5"}).exit_code(), 124);
   EXPECT_EQ(run_tool({"timeout", "-s", "KILL", "0.2", "sleep", "5"}).exit_code(), 137);
-  EXPECT_EQ(run_tool({"timeout", "-k", "0.2", "0.2", "sh", "-c", "trap '' TERM; sleep 5"})
-                .exit_code(),
-            137);
-  EXPECT_EQ(run_tool({"timeout", "-f", "-k", "0.2", "0.2", "sh", "-c",
-                      "trap '' TERM; exec sleep 5"})
-                .exit_code(),
-            137);
+  EXPECT_EQ(
+      run_tool({"timeout", "-k", "0.2", "0.2", "sh", "-c", "trap '' TERM; sleep 5"}).exit_code(),
+      137);
+  EXPECT_EQ(
+      run_tool({"timeout", "-f", "-k", "0.2", "0.2", "sh", "-c", "trap '' TERM; exec sleep 5"})
+          .exit_code(),
+      137);
   EXPECT_EQ(run_tool({"timeout", "-p", "0.2", "sleep", "5"}).exit_code(), 128 + SIGTERM);
   EXPECT_EQ(run_tool({"timeout", "5", "sh", "-c", "exit 3"}).exit_code(), 3);
   EXPECT_EQ(run_tool({"timeout", "0", "sh", "-c", "exit 3"}).exit_code(), 3);
@@ -370,14 +370,13 @@ TEST(TimeoutGrammarTest, ExitStatusesAsTimeout) {
   EXPECT_EQ(run_tool({"timeout", "1", "/"}).exit_code(), 126);
   EXPECT_EQ(run_tool({"timeout", "5", "sh", "-c", "kill -USR1 $$"}).term_signal(), SIGUSR1);
   // timeout -s 0 sends nothing; the command runs to its end and the status is still 124
-  EXPECT_EQ(run_tool({"timeout", "-s", "EXIT", "0.1", "sh", "-c", "sleep 0.3; exit 0"})
-                .exit_code(),
+  EXPECT_EQ(run_tool({"timeout", "-s", "EXIT", "0.1", "sh", "-c", "sleep 0.3; exit 0"}).exit_code(),
             124);
 }
 
 TEST(TimeoutGrammarTest, VerboseDiagnosesEverySignalSent) {
-  const auto r = run_tool({"timeout", "-v", "-k", "0.2", "0.2", "sh", "-c",
-                           "trap '' TERM; sleep 5"});
+  const auto r =
+      run_tool({"timeout", "-v", "-k", "0.2", "0.2", "sh", "-c", "trap '' TERM; sleep 5"});
   EXPECT_EQ(r.exit_code(), 137);
   EXPECT_EQ(r.err,
             "sigkit: sending signal TERM to command 'sh'\n"
@@ -386,9 +385,8 @@ TEST(TimeoutGrammarTest, VerboseDiagnosesEverySignalSent) {
 
 TEST(TimeoutGrammarTest, ARelayedSignalStartsTheKillCountdown) {
   // timeout(1) with -k: the first signal it relays arms the KILL timer, timed out or not.
-  child_process run = start_tool({"timeout", "-k", "0.3", "30", "sh", "-c",
-                                  "trap 'echo got-int' INT; echo ready; "
-                                  "while :; do sleep 0.05; done"});
+  const std::string script = "trap 'echo got-int' INT; echo ready; while :; do sleep 0.05; done";
+  child_process run = start_tool({"timeout", "-k", "0.3", "30", "sh", "-c", script});
   ASSERT_TRUE(run.wait_for_text("ready\n", milliseconds(10000), true));
   ::kill(run.pid, SIGINT);
   const auto start = steady::now();
@@ -419,8 +417,7 @@ TEST(TimeoutGrammarTest, UsageErrorsExit125OnOneLine) {
     EXPECT_THAT(r.err, StartsWith("sigkit: "));
     EXPECT_EQ(lines_in(r.err), 1U) << r.err;
   }
-  EXPECT_THAT(run_tool({"timeout", "abc", "true"}).err,
-              HasSubstr("invalid time interval 'abc'"));
+  EXPECT_THAT(run_tool({"timeout", "abc", "true"}).err, HasSubstr("invalid time interval 'abc'"));
   EXPECT_THAT(run_tool({"timeout", "-s", "FOO", "5", "true"}).err,
               HasSubstr("'FOO': invalid signal"));
 }
@@ -451,9 +448,8 @@ TEST(TimeoutGrammarTest, AliasWorksFromAShell) {
 
 bool have_pid_namespaces() {
   static const bool available = [] {
-    child_process probe =
-        sigkit_cli_test::spawn_exec({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc",
-                                     "/bin/true"});
+    child_process probe = sigkit_cli_test::spawn_exec(
+        {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/true"});
     const int status = probe.finish(milliseconds(10000));
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
   }();
@@ -484,17 +480,17 @@ pid_t child_of(pid_t parent) {
   return found;
 }
 
-#define REQUIRE_PID_NAMESPACES()                                                   \
-  if (!have_pid_namespaces()) {                                                    \
+#define REQUIRE_PID_NAMESPACES()                                                    \
+  if (!have_pid_namespaces()) {                                                     \
     GTEST_SKIP() << "unshare --pid --fork --mount-proc is not allowed here (root)"; \
   }
 
 TEST(InitTest, ReapsEveryOrphanAsPid1) {
   REQUIRE_PID_NAMESPACES();
-  child_process init = start_as_pid1(
-      {"run", "--init", "-v", "--", "sh", "-c",
-       "sh -c 'sleep 0.2 & sleep 0.1 & exit 0'; sleep 0.8; "
-       "z=$(grep -l '^State:.*Z' /proc/[0-9]*/status | wc -l); echo zombies=$z; exit 3"});
+  const std::string script =
+      "sh -c 'sleep 0.2 & sleep 0.1 & exit 0'; sleep 0.8; "
+      "z=$(grep -l '^State:.*Z' /proc/[0-9]*/status | wc -l); echo zombies=$z; exit 3";
+  child_process init = start_as_pid1({"run", "--init", "-v", "--", "sh", "-c", script});
   const auto r = finish(init);
   EXPECT_EQ(r.exit_code(), 3) << r.err;
   EXPECT_EQ(r.out, "zombies=0\n");
@@ -504,10 +500,9 @@ TEST(InitTest, ReapsEveryOrphanAsPid1) {
 
 TEST(InitTest, HandlesTermAsPid1AndForwardsIt) {
   REQUIRE_PID_NAMESPACES();
-  child_process init =
-      start_as_pid1({"run", "--init", "--", "sh", "-c",
-                     "trap 'echo got-term; exit 7' TERM; echo ready; "
-                     "while :; do sleep 0.05; done"});
+  const std::string script =
+      "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done";
+  child_process init = start_as_pid1({"run", "--init", "--", "sh", "-c", script});
   ASSERT_TRUE(init.wait_for_text("ready\n", milliseconds(10000), true)) << init.err;
   const pid_t pid1 = child_of(init.pid);
   ASSERT_GT(pid1, 0);
@@ -520,7 +515,8 @@ TEST(InitTest, HandlesTermAsPid1AndForwardsIt) {
 TEST(InitTest, AsPid1ExitsWith128PlusTheSignal) {
   REQUIRE_PID_NAMESPACES();
   // sleep has no handler; as PID 1 sigkit cannot die by the signal it relays: 128 + 15.
-  child_process init = start_as_pid1({"run", "--init", "--", "sh", "-c", "echo ready; exec sleep 30"});
+  child_process init =
+      start_as_pid1({"run", "--init", "--", "sh", "-c", "echo ready; exec sleep 30"});
   ASSERT_TRUE(init.wait_for_text("ready\n", milliseconds(10000), true));
   const pid_t pid1 = child_of(init.pid);
   ASSERT_GT(pid1, 0);
@@ -538,8 +534,8 @@ TEST(InitTest, TimeoutAsPid1) {
 }
 
 TEST(InitTest, SubreaperReportsOrphansWhenNotPid1) {
-  const auto r = run_tool({"run", "--init", "-v", "--", "sh", "-c",
-                           "sh -c 'sleep 0.1 & exit 0'; sleep 0.5"});
+  const auto r =
+      run_tool({"run", "--init", "-v", "--", "sh", "-c", "sh -c 'sleep 0.1 & exit 0'; sleep 0.5"});
   EXPECT_EQ(r.exit_code(), 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("sigkit: reaped orphan "));
   EXPECT_THAT(r.err, HasSubstr(" (sleep): exited with status 0"));
@@ -548,9 +544,9 @@ TEST(InitTest, SubreaperReportsOrphansWhenNotPid1) {
 
 TEST(InitTest, NeverLosesAnOrphan) {
   // Fifty orphans in a burst: SIGCHLDs coalesce, the waitid loop still reaps them all.
-  const auto r = run_tool({"run", "--init", "-v", "--", "sh", "-c",
-                           "i=0; while [ $i -lt 50 ]; do (sleep 0.05 &); i=$((i+1)); done; "
-                           "sleep 0.6"});
+  const std::string script =
+      "i=0; while [ $i -lt 50 ]; do (sleep 0.05 &); i=$((i+1)); done; sleep 0.6";
+  const auto r = run_tool({"run", "--init", "-v", "--", "sh", "-c", script});
   EXPECT_EQ(r.exit_code(), 0) << r.err;
   std::size_t reaped = 0;
   for (std::size_t at = r.err.find("(sleep): exited with status 0"); at != std::string::npos;
@@ -585,9 +581,9 @@ TEST(InitTest, MirrorsAJobControlStopForTheShellAbove) {
   // sigkit in a group of its own whose parent (this test) is in another group of the same
   // session, as under a job-control shell: when the command stops by TSTP, sigkit stops too,
   // and a SIGCONT to sigkit (the shell's `fg`) resumes both.
-  child_process init = start_tool(
-      {"run", "--init", "--", "sh", "-c", "echo ready; kill -TSTP $$; echo resumed"},
-      [] { ::setpgid(0, 0); });
+  child_process init =
+      start_tool({"run", "--init", "--", "sh", "-c", "echo ready; kill -TSTP $$; echo resumed"},
+                 [] { ::setpgid(0, 0); });
   ASSERT_TRUE(init.wait_for_text("ready\n", milliseconds(10000), true));
   int status = 0;
   const pid_t stopped = ::waitpid(init.pid, &status, WUNTRACED);
@@ -678,7 +674,9 @@ void job_control_on_a_terminal(bool own_group) {
   ASSERT_GT(term.pid, 0);
   ASSERT_TRUE(term.read_until("pgrp=", milliseconds(10000))) << term.text;
   ASSERT_TRUE(term.read_until("\n", milliseconds(2000)));
-  const auto [child, group] = helper_ids(term.text);
+  const auto ids = helper_ids(term.text);
+  const pid_t child = ids.first;
+  const pid_t group = ids.second;
   ASSERT_GT(child, 0);
   // In the terminal's foreground group in both modes; with -g a group of its own.
   EXPECT_EQ(::tcgetpgrp(term.master), group);
@@ -698,7 +696,9 @@ void job_control_on_a_terminal(bool own_group) {
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << status;
 }
 
-TEST(InitTerminalTest, CtrlZStopsCtrlCInterruptsInTheSameGroup) { job_control_on_a_terminal(false); }
+TEST(InitTerminalTest, CtrlZStopsCtrlCInterruptsInTheSameGroup) {
+  job_control_on_a_terminal(false);
+}
 
 TEST(InitTerminalTest, CtrlZStopsCtrlCInterruptsInItsOwnGroup) { job_control_on_a_terminal(true); }
 
@@ -715,9 +715,9 @@ TEST(InitTerminalTest, TheTerminalComesBackAfterTheCommand) {
 TEST(HostileInputTest, StatusJsonOfAProcessWithANonUtf8Name) {
   child_process subject = sigkit_cli_test::spawn(
       []() -> int {
-        ::prctl(PR_SET_NAME, "\xff\xfe\x1b[31mx\x9b", 0, 0, 0);
+        static_cast<void>(::prctl(PR_SET_NAME, "\xff\xfe\x1b[31mx\x9b", 0, 0, 0));
         std::printf("renamed\n");
-        std::fflush(stdout);
+        static_cast<void>(std::fflush(stdout));
         for (;;) {
           ::pause();
         }
@@ -751,15 +751,15 @@ TEST(HostileInputTest, WriteErrorsOnStdoutAreReported) {
 }
 
 TEST(HostileInputTest, EchoedArgumentsAreQuotedAndEscaped) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"list", "INT\nsigkit: all good"},
-           {"list", "\x1b]0;pwned\x07"},
-           {"wait", "USR1", "--timeout", "1\n2"},
-           {"send", "USR1", "1\x1b[2J"},
-           {"run", "--timeout", "\xff\n", "true"},
-           {"timeout", "-s", "\x1b[31m", "1", "true"},
-           {"run", "--bad\noption", "true"},
-           {"list", "--bad\x1b[1m"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"list", "INT\nsigkit: all good"},
+                                             {"list", "\x1b]0;pwned\x07"},
+                                             {"wait", "USR1", "--timeout", "1\n2"},
+                                             {"send", "USR1", "1\x1b[2J"},
+                                             {"run", "--timeout", "\xff\n", "true"},
+                                             {"timeout", "-s", "\x1b[31m", "1", "true"},
+                                             {"run", "--bad\noption", "true"},
+                                             {"list", "--bad\x1b[1m"}}) {
     const auto r = run_tool(args);
     EXPECT_NE(r.exit_code(), 0);
     EXPECT_EQ(lines_in(r.err), 1U) << r.err;

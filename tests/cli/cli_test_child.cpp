@@ -43,22 +43,22 @@ int main(int argc, char** argv) {
     return print_state();
   }
   if (argc >= 3 && std::strcmp(argv[1], "raise") == 0) {
-    const int s = std::atoi(argv[2]);
-    ::signal(s, SIG_DFL);
+    const int s = static_cast<int>(std::strtol(argv[2], nullptr, 10));
+    static_cast<void>(::signal(s, SIG_DFL));
     sigset_t one;
     sigemptyset(&one);
     sigaddset(&one, s);
     ::sigprocmask(SIG_UNBLOCK, &one, nullptr);
-    ::raise(s);
+    static_cast<void>(::raise(s));
     return 3;
   }
   if (argc >= 2 && std::strcmp(argv[1], "pgrp") == 0) {
     std::printf("pid=%d pgrp=%d\n", static_cast<int>(::getpid()), static_cast<int>(::getpgrp()));
-    std::fflush(stdout);
+    static_cast<void>(std::fflush(stdout));
     for (;;) {
       ::pause();
     }
   }
-  std::fprintf(stderr, "usage: cli_test_child state | raise SIG | pgrp\n");
+  static_cast<void>(std::fprintf(stderr, "usage: cli_test_child state | raise SIG | pgrp\n"));
   return 2;
 }

@@ -174,9 +174,7 @@ child_process spawn(const std::function<int()>& body, unsigned watchdog_s) {
   return fork_with_pipes([&] { finish_child(body, watchdog_s); });
 }
 
-child_process spawn_exec(const std::vector<std::string>& argv) {
-  return spawn_exec_with(argv, {});
-}
+child_process spawn_exec(const std::vector<std::string>& argv) { return spawn_exec_with(argv, {}); }
 
 child_process spawn_exec_with(const std::vector<std::string>& argv,
                               const std::function<void()>& before_exec) {

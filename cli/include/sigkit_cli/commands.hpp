@@ -93,8 +93,7 @@ duration_value parse_duration(std::string_view text,
 
 /// A decimal integer in [min, max], with an optional sign; leading zeros are allowed ("007" is
 /// 7, never octal). `what` names it in the error ("invalid count 'x' ...").
-long long parse_integer(std::string_view text, long long min, long long max,
-                        std::string_view what);
+long long parse_integer(std::string_view text, long long min, long long max, std::string_view what);
 
 /// "TERM", "SIGTERM", "term", "15", "RTMIN+2". Leading zeros are allowed in every number
 /// ("0000000002", "SIG032", "RTMIN+02"). Errors: cli_error for an unknown signal.
@@ -244,14 +243,14 @@ struct run_options {
 
 /// How the supervised command ended, and how sigkit should end.
 struct run_outcome {
-  pid_t pid = 0;                      ///< the command's process id
-  std::optional<int> child_exit;      ///< its exit code, if it exited
-  int child_signal = 0;               ///< the signal that ended it, if one did
-  bool core_dumped = false;           ///< it dumped core
-  bool timed_out = false;             ///< the timeout fired
-  bool killed = false;                ///< sigkit sent SIGKILL
+  pid_t pid = 0;                            ///< the command's process id
+  std::optional<int> child_exit;            ///< its exit code, if it exited
+  int child_signal = 0;                     ///< the signal that ended it, if one did
+  bool core_dumped = false;                 ///< it dumped core
+  bool timed_out = false;                   ///< the timeout fired
+  bool killed = false;                      ///< sigkit sent SIGKILL
   std::chrono::duration<double> elapsed{};  ///< from start to reaping
-  int exit_code = 0;                  ///< what sigkit exits with (timeout(1)'s rules)
+  int exit_code = 0;                        ///< what sigkit exits with (timeout(1)'s rules)
   int die_signal = 0;  ///< nonzero: sigkit should end by this signal instead (the command died
                        ///< by it and the timeout did not fire); exit_code is then 128 + it
 };
