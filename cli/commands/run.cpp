@@ -221,6 +221,7 @@ class supervisor {
   void send_to_child(int signo);
   void send_to_own_group(int signo);
   void arm_timer();
+  void wait_for_the_group(int wakeup_fd, int sigchld_fd);
   void say(const std::string& message) { print_error(err_, message); }
   [[nodiscard]] bool child_in_our_group() const { return ::getpgid(child_) == ::getpgrp(); }
 
@@ -251,8 +252,9 @@ class supervisor {
   std::optional<std::int64_t> timeout_at_;
   std::optional<std::int64_t> kill_at_;
   std::optional<std::int64_t> grace_window_until_;  // run: a second INT/TERM kills at once
-  bool escalated_ = false;      // sigkit timeout: a signal was forwarded with -k: KILL next
-  bool emulated_stop_ = false;  // --init: sigkit stopped the command for the terminal
+  bool escalated_ = false;          // sigkit timeout: a signal was forwarded with -k: KILL next
+  bool emulated_stop_ = false;      // --init: sigkit stopped the command for the terminal
+  bool group_told_to_end_ = false;  // --init -g: a signal that ends processes went to the group
   run_outcome outcome_;
 };
 
@@ -479,6 +481,11 @@ void supervisor::signal_command(int signo, bool announce) {
       }
       if (signo != 0) {
         ::kill(-child_group_, signo);
+        const default_action action =
+            signo == SIGKILL ? default_action::terminate : default_action_of(signum(signo));
+        if (action == default_action::terminate || action == default_action::core) {
+          group_told_to_end_ = true;
+        }
       }
     } else {
       send_to_child(signo);
@@ -495,7 +502,8 @@ void supervisor::signal_command(int signo, bool announce) {
   send_to_own_group(signo);
   // A stopped process acts on the signal only once continued (timeout(1) does the same; sigkit
   // run only after signals that end a process).
-  bool follow_with_cont = signo != 0 && signo != SIGKILL && signo != SIGCONT;
+  bool follow_with_cont =
+      (signo != 0 || options_.gnu_timeout) && signo != SIGKILL && signo != SIGCONT;
   if (follow_with_cont && !options_.gnu_timeout) {
     const default_action action = default_action_of(signum(signo));
     follow_with_cont = action == default_action::terminate || action == default_action::core;
@@ -691,6 +699,57 @@ void supervisor::arm_timer() {
   ::timerfd_settime(timerfd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
+// --init -g, after the command has exited: if the group was told to end (a relayed TERM, the
+// timeout), let the rest of it finish for up to --grace, then KILL it. As PID 1 sigkit's exit
+// would SIGKILL them all at once (tini exits at once: krallin/tini#180).
+void supervisor::wait_for_the_group(int wakeup_fd, int sigchld_fd) {
+  if (!options_.init || !options_.group || !group_told_to_end_ || ::kill(-child_group_, 0) != 0) {
+    return;
+  }
+  if (options_.verbose) {
+    say("waiting for the rest of the command's process group");
+  }
+  timeout_at_.reset();
+  kill_at_ = grace_.zero() ? std::optional<std::int64_t>(boottime_ns())
+                           : deadline_after(boottime_ns(), grace_);
+  bool killed = false;
+  const std::int64_t give_up = boottime_ns() + 2'000'000'000;  // after the KILL
+  while (::kill(-child_group_, 0) == 0) {
+    try {
+      sigkit::check_signals();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): our handlers do not throw
+    }
+    bool again = false;
+    for (const auto& info : deliveries_) {
+      again = again || ((info.signo == SIGINT || info.signo == SIGTERM) && info.pid != self_);
+    }
+    deliveries_.clear();
+    const std::int64_t now = boottime_ns();
+    if (!killed && (again || (kill_at_ && now >= *kill_at_))) {
+      if (options_.verbose) {
+        say("sending signal KILL to the rest of the command's process group");
+      }
+      ::kill(-child_group_, SIGKILL);
+      killed = true;
+      kill_at_ = give_up;
+    } else if (killed && now >= give_up) {
+      break;  // a process stuck in the kernel: sigkit cannot wait for ever
+    }
+    reap();
+    arm_timer();
+    std::array<pollfd, 3> fds{pollfd{wakeup_fd, POLLIN, 0}, pollfd{sigchld_fd, POLLIN, 0},
+                              pollfd{timerfd_.get(), POLLIN, 0}};
+    if (::poll(fds.data(), fds.size(), 100) > 0) {
+      char buffer[256];
+      for (const pollfd& p : fds) {
+        while ((p.revents & POLLIN) != 0 && ::read(p.fd, buffer, sizeof buffer) > 0) {
+        }
+      }
+    }
+  }
+  reap();
+}
+
 run_outcome supervisor::run() {
   resolve_options();
   record_entry_state();
@@ -785,6 +844,7 @@ run_outcome supervisor::run() {
       }
     }
   }
+  wait_for_the_group(wakeup.read_end.get(), sigchld_fd.get());
   outcome_.elapsed = steady::now() - started;
   if (options_.init && options_.group && terminal_.foreground_group() == child_group_) {
     terminal_.give_to(::getpgrp());  // the terminal back to the group it came from

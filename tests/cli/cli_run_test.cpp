@@ -527,6 +527,42 @@ TEST(InitTest, AsPid1ExitsWith128PlusTheSignal) {
   EXPECT_EQ(finish(dies).exit_code(), 128 + SIGUSR1);
 }
 
+TEST(InitTest, TheRestOfTheGroupGetsTheGraceAsPid1) {
+  REQUIRE_PID_NAMESPACES();
+  // tini exits as soon as its child does, and the kernel SIGKILLs the rest of the namespace
+  // mid-cleanup (krallin/tini#180). With -g, after a relayed TERM, sigkit waits up to --grace.
+  const std::string script =
+      "sh -c 'trap \"sleep 0.3; echo grandchild-clean; exit 0\" TERM; echo ready; "
+      "while :; do sleep 0.05; done' & wait";
+  child_process init = start_as_pid1({"run", "--init", "-g", "-k", "5", "--", "sh", "-c", script});
+  ASSERT_TRUE(init.wait_for_text("ready\n", milliseconds(10000), true));
+  const pid_t pid1 = child_of(init.pid);
+  ASSERT_GT(pid1, 0);
+  ::kill(pid1, SIGTERM);
+  const auto r = finish(init);
+  EXPECT_EQ(r.exit_code(), 128 + SIGTERM) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("grandchild-clean"));
+}
+
+TEST(InitTest, TheRestOfTheGroupIsKilledAfterTheGrace) {
+  REQUIRE_PID_NAMESPACES();
+  const std::string script =
+      "sh -c 'trap \"\" TERM; echo ready; while :; do sleep 0.05; done' & wait";
+  child_process init =
+      start_as_pid1({"run", "--init", "-g", "-v", "-k", "0.3", "--", "sh", "-c", script});
+  ASSERT_TRUE(init.wait_for_text("ready\n", milliseconds(10000), true));
+  const pid_t pid1 = child_of(init.pid);
+  ASSERT_GT(pid1, 0);
+  const auto start = steady::now();
+  ::kill(pid1, SIGTERM);
+  const auto r = finish(init);
+  EXPECT_EQ(r.exit_code(), 128 + SIGTERM) << r.err;
+  EXPECT_GE(seconds_since(start), 0.29);
+  EXPECT_LT(seconds_since(start), 5.0);
+  EXPECT_THAT(r.err, HasSubstr("sigkit: sending signal KILL to the rest of the command's process "
+                               "group\n"));
+}
+
 TEST(InitTest, TimeoutAsPid1) {
   REQUIRE_PID_NAMESPACES();
   child_process init = start_as_pid1({"run", "--init", "--timeout", "0.2", "sleep", "10"});
