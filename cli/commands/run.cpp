@@ -413,6 +413,9 @@ void supervisor::start_child() {
         break;
       }
     }
+    if (setup.terminal_fd >= 0 && terminal_.foreground_group() == child_group_) {
+      terminal_.give_to(::getpgrp());  // the child took it before its exec failed
+    }
     say(fmt::format("failed to run command {}: {}", quote(options_.command.front()),
                     std::strerror(exec_errno)));
     outcome_.child_exit = exec_errno == ENOENT ? exit_not_found : exit_cannot_run;

@@ -640,11 +640,12 @@ struct on_pty {
   int master = -1;
   std::string text;
 
-  explicit on_pty(const std::vector<std::string>& args) {
+  // Runs `sigkit args...`, or with `program` that program instead (args are its argv[1...]).
+  explicit on_pty(const std::vector<std::string>& args, const std::string& program = kTool) {
     pid = ::forkpty(&master, nullptr, nullptr, nullptr);
     if (pid == 0) {
       std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(kTool.c_str()));  // NOLINT: execv's signature
+      argv.push_back(const_cast<char*>(program.c_str()));  // NOLINT: execv's signature
       for (const auto& a : args) {
         argv.push_back(const_cast<char*>(a.c_str()));  // NOLINT
       }
@@ -739,11 +740,25 @@ TEST(InitTerminalTest, CtrlZStopsCtrlCInterruptsInTheSameGroup) {
 TEST(InitTerminalTest, CtrlZStopsCtrlCInterruptsInItsOwnGroup) { job_control_on_a_terminal(true); }
 
 TEST(InitTerminalTest, TheTerminalComesBackAfterTheCommand) {
-  on_pty term({"run", "--init", "-g", "--", "sh", "-c", "echo child-done"});
-  ASSERT_TRUE(term.read_until("child-done", milliseconds(10000)));
+  // A shell without job control leads the session and runs sigkit in its own (foreground)
+  // group; with -g sigkit hands the terminal to the command's group and, when the command has
+  // ended (or its exec failed), back, without being stopped by SIGTTOU on the way.
+  on_pty term({"-c",
+               "\"$0\" run --init -g -- sh -c 'echo child-done'; echo rc=$?; "
+               "\"$0\" run --init -g -- sigkit-no-such-command-xyz 2>/dev/null; echo rc=$?; "
+               "set -- $(cat /proc/$$/stat); echo pgrp=$5 tpgid=$8.",
+               kTool},
+              "/bin/sh");
+  ASSERT_TRUE(term.read_until(".", milliseconds(10000))) << term.text;
+  ASSERT_TRUE(term.read_until("tpgid=", milliseconds(10000))) << term.text;
+  ASSERT_TRUE(term.read_until(".\r\n", milliseconds(10000))) << term.text;
   const int status = term.wait_exit(milliseconds(10000));
-  ASSERT_NE(status, -1) << "sigkit was stopped or hung handing the terminal back";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_NE(status, -1) << "sigkit was stopped or hung handing the terminal over";
+  EXPECT_THAT(term.text, HasSubstr("child-done\r\nrc=0\r\nrc=127\r\n"));
+  const auto at = term.text.find("pgrp=");
+  const pid_t pgrp = first_number(term.text.substr(at + 5));
+  const pid_t tpgid = first_number(term.text.substr(term.text.find("tpgid=") + 6));
+  EXPECT_EQ(pgrp, tpgid) << term.text;
 }
 
 // ---- hostile input ------------------------------------------------------------------------
