@@ -226,7 +226,7 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
                     "dumped, timed out, killed, duration");
   run_cmd->add_flag("--init", run.init,
                     "Be a container's PID 1 (or a child subreaper): reap every zombie, forward "
-                    "every signal, hand COMMAND the terminal");
+                    "every signal, job control on a terminal");
   run_cmd->add_flag("-g,--group", run.group,
                     "With --init: run COMMAND in a process group of its own and signal that "
                     "group");
