@@ -23,7 +23,8 @@ void raise_with_default_action(int signo) noexcept {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   ::sigemptyset(&dfl.sa_mask);
-  if (::sigaction(signo, &dfl, nullptr) != 0) return;
+  // SIGKILL's action is always the default (and sigaction refuses to set it): just raise it.
+  if (signo != SIGKILL && ::sigaction(signo, &dfl, nullptr) != 0) return;
   sigset_t one;
   ::sigemptyset(&one);
   ::sigaddset(&one, signo);

@@ -301,4 +301,10 @@ TEST(DieBySignalTest, EndsTheProcessByTheSignalEvenWithAHandlerInstalledAndBlock
   EXPECT_TRUE(killed_by(status, SIGUSR1)) << sigkit_test::describe_status(status);
 }
 
+TEST(DieBySignalTest, EndsTheProcessBySigkillToo) {
+  // sigaction() refuses SIGKILL; the process must still die by it, not exit 137.
+  const int status = sigkit_test::run_in_child([]() -> int { sigkit::die_by_signal(SIGKILL); });
+  EXPECT_TRUE(killed_by(status, SIGKILL)) << sigkit_test::describe_status(status);
+}
+
 }  // namespace

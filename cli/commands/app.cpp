@@ -1,5 +1,8 @@
 // cli/commands/app.cpp - the command line: CLI11 wiring, exit statuses, one-line errors.
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <climits>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <ostream>
@@ -8,6 +11,8 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "sigkit/errors.hpp"
 #include "sigkit/version.hpp"
@@ -26,6 +31,85 @@ class run_formatter : public CLI::Formatter {
     return usage;
   }
 };
+
+// Where `sigkit run`'s own options end: GNU getopt's rule with "+" (options first; the first
+// argument that is not an option, or "--", starts COMMAND), using run's CLI11 definitions to
+// know which options take a value. Returns the index in `args` of COMMAND's first word (or
+// args.size()); `dashes` tells whether a "--" ended the options (it is not part of COMMAND).
+// An unknown option also ends the scan there: CLI11 then reports it.
+std::size_t end_of_run_options(CLI::App* run_cmd, const std::vector<std::string>& args,
+                               std::size_t first, bool& dashes) {
+  dashes = false;
+  const auto find_long = [&](std::string_view name) -> const CLI::Option* {
+    for (const CLI::Option* opt : run_cmd->get_options()) {
+      for (const auto& l : opt->get_lnames()) {
+        if (l == name) {
+          return opt;
+        }
+      }
+    }
+    return nullptr;
+  };
+  const auto find_short = [&](char c) -> const CLI::Option* {
+    for (const CLI::Option* opt : run_cmd->get_options()) {
+      for (const auto& sn : opt->get_snames()) {
+        if (sn.size() == 1 && sn[0] == c) {
+          return opt;
+        }
+      }
+    }
+    return nullptr;
+  };
+  std::size_t i = first;
+  while (i < args.size()) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      dashes = true;
+      return i;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      return i;
+    }
+    if (arg[1] == '-') {
+      const auto eq = arg.find('=');
+      const CLI::Option* opt = find_long(std::string_view(arg).substr(2, eq - 2));
+      if (opt == nullptr) {
+        return i + 1;  // unknown: CLI11 says so
+      }
+      i += opt->get_items_expected_max() > 0 && eq == std::string::npos ? 2U : 1U;
+      continue;
+    }
+    std::size_t next = i + 1;
+    for (std::size_t k = 1; k < arg.size(); ++k) {
+      const CLI::Option* opt = find_short(arg[k]);
+      if (opt == nullptr) {
+        return i + 1;
+      }
+      if (opt->get_items_expected_max() > 0) {
+        if (k + 1 == arg.size()) {
+          next = i + 2;  // "-k 5": the value is the next argument
+        }
+        break;  // "-k5": the rest of this one
+      }
+    }
+    i = next;
+  }
+  return std::min(i, args.size());
+}
+
+bool is_supervisor(std::string_view command) { return command == "run" || command == "timeout"; }
+
+// Checks that everything written to `out` reached it (`sigkit list >/dev/full`).
+bool output_ok(std::ostream& out, std::ostream& err) {
+  out.flush();  // errno then holds the error of the write that failed (here or earlier)
+  if (!out.fail()) {
+    return true;
+  }
+  const int error = errno;
+  print_error(err, error != 0 ? fmt::format("write error: {}", std::strerror(error))
+                              : std::string("write error"));
+  return false;
+}
 
 }  // namespace
 
@@ -66,7 +150,7 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
   decode_cmd->add_flag("--json", decode.json, "Print a JSON array");
 
   send_options send;
-  int value = 0;
+  std::string value;
   auto* send_cmd = app.add_subcommand(
       "send", "Send a signal race-free through a pidfd (or queue it with --value)");
   send_cmd
@@ -83,6 +167,7 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
 
   wait_options wait;
   std::string wait_timeout;
+  std::string wait_count = "1";
   auto* wait_cmd = app.add_subcommand(
       "wait", "Block the signals, print 'ready pid=PID' on stderr, then print each one received");
   wait_cmd
@@ -96,7 +181,7 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
           ->add_option("--timeout", wait_timeout,
                        "Give up after this long (exit 124): 1.5, 500ms, 2s, 1m")
           ->type_name("DURATION");
-  wait_cmd->add_option("--count", wait.count, "Exit after this many signals")
+  wait_cmd->add_option("--count", wait_count, "Exit after this many signals")
       ->type_name("N")
       ->capture_default_str();
   wait_cmd->add_flag("--json", wait.json, "Print one JSON object per line");
@@ -105,133 +190,158 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
   std::string run_timeout;
   std::string run_forward;
   auto* run_cmd = app.add_subcommand(
-      "run", "Run COMMAND as a child: forward signals, enforce a timeout, exit as the child did");
+      "run",
+      "Run COMMAND as a child (GNU timeout's options too): signal its process group on a "
+      "timeout, forward signals, exit as it did; --init: a container's PID 1");
   auto* run_timeout_opt =
       run_cmd
           ->add_option("--timeout", run_timeout,
-                       "Send --signal after this long (1.5, 500ms, 2s, 1m), then exit 124; "
-                       "0: never")
+                       "Send --signal after this long (1.5, 500ms, 2s, 1m, 1e-3, 2d), then "
+                       "exit 124; 0: never")
           ->type_name("DURATION");
-  run_cmd->add_option("--signal", run.signal, "The signal sent when the timeout fires")
+  run_cmd->add_option("-s,--signal", run.signal, "The signal sent when the timeout fires")
       ->type_name("SIGNAL")
       ->capture_default_str();
   run_cmd
-      ->add_option("--grace", run.grace,
-                   "Send KILL this long after --signal if the child is still running; a "
-                   "second INT/TERM meanwhile kills at once")
+      ->add_option("-k,--kill-after,--grace", run.grace,
+                   "Send KILL this long after --signal if COMMAND still runs (0: never); "
+                   "a second INT/TERM meanwhile kills at once")
       ->type_name("DURATION")
       ->capture_default_str();
+  run_cmd->add_flag("-p,--preserve-status", run.preserve_status,
+                    "Exit with COMMAND's status even when the timeout fired");
+  run_cmd->add_flag("-f,--foreground", run.foreground,
+                    "Signal COMMAND only, not its process group, so that it can use the "
+                    "terminal (its children are not timed out)");
+  run_cmd->add_flag("-v,--verbose", run.verbose,
+                    "Report each signal sent (and with --init each orphan reaped) on stderr");
   auto* run_forward_opt =
       run_cmd
-          ->add_option(
-              "--forward", run_forward,
-              "Comma-separated signals to forward (default INT,TERM,HUP,QUIT,USR1,USR2,WINCH; "
-              "'none' for none)")
+          ->add_option("--forward", run_forward,
+                       "Comma-separated signals to forward (default: every signal that ends a "
+                       "process, and WINCH; 'none' for none)")
           ->type_name("SIGNALS");
-  // COMMAND [ARG...] is everything after the options (or after --): CLI11 hands it over
-  // untouched as the remaining arguments, so the command's own options are never parsed.
-  run_cmd->prefix_command();
+  run_cmd->add_flag("--json", run.json,
+                    "Print one JSON record on stdout at the end: exit code or signal, core "
+                    "dumped, timed out, killed, duration");
+  run_cmd->add_flag("--init", run.init,
+                    "Be a container's PID 1 (or a child subreaper): reap every zombie, forward "
+                    "every signal, job control on a terminal");
+  run_cmd->add_flag("-g,--group", run.group,
+                    "With --init: run COMMAND in a process group of its own and signal that "
+                    "group");
+  // COMMAND [ARG...] is everything after the options (or after --), cut off before CLI11
+  // sees the arguments, so the command's own options (and its own --) are never parsed.
   run_cmd->formatter(std::make_shared<run_formatter>());
   run_cmd->footer(
-      "Exit status: the child's; if it died by a signal, sigkit dies by the same one; 124 if\n"
-      "the timeout fired; 125 if sigkit failed; 126 if COMMAND is not executable; 127 if not "
-      "found.");
+      "Exit status: COMMAND's; if it died by a signal, sigkit dies by the same one; 124 if\n"
+      "the timeout fired (137 if KILL was needed); 125 if sigkit failed or was misused; 126\n"
+      "if COMMAND is not executable; 127 if not found.");
+
+  // Parsed by timeout_command() with GNU timeout's own grammar; declared here for --help.
+  auto* timeout_cmd = app.add_subcommand(
+      "timeout",
+      "GNU timeout, exactly: sigkit timeout [-fpv] [-k DURATION] [-s SIGNAL] DURATION "
+      "COMMAND [ARG...]");
+  timeout_cmd->prefix_command();
 
   app.footer("Run 'sigkit COMMAND --help' for the options of a command.");
 
-  // `run ... -- COMMAND ARG...`: everything after the first -- is the command, untouched.
-  // (CLI11 would hand it to the parent app, which has no positionals.)
-  std::vector<std::string> args;
-  for (int i = argc - 1; i >= 1; --i) {
-    args.emplace_back(argv[i]);  // CLI11 takes the arguments in reverse order
-  }
-  if (argc > 1 && std::string_view(argv[1]) == "run") {
-    for (int i = 2; i < argc; ++i) {
-      if (std::string_view(argv[i]) == "--") {
-        run.command.assign(argv + i + 1, argv + argc);
-        args.erase(args.begin(), args.begin() + (argc - i));
-        break;
-      }
+  const std::string_view command = argc > 1 ? std::string_view(argv[1]) : std::string_view();
+  const bool supervisor = is_supervisor(command);
+  // Usage errors: 125 for run/timeout (as timeout(1)), 2 for the others.
+  const int usage_code = supervisor ? exit_failure : exit_usage;
+  const int runtime_code = supervisor ? exit_failure : exit_error;
+
+  std::vector<std::string> words(argv + std::min(argc, 1), argv + argc);
+  if (command == "timeout") {
+    try {
+      const int rc =
+          timeout_command(std::vector<std::string>(words.begin() + 1, words.end()), out, err);
+      return output_ok(out, err) ? rc : exit_failure;
+    } catch (const cli_error& e) {
+      print_error(err, e.what());
+      return exit_failure;
+    } catch (const std::exception& e) {
+      print_error(err, e.what());
+      return exit_failure;
     }
   }
+
+  std::vector<std::string> options_part = words;
+  if (command == "run") {
+    bool dashes = false;
+    const std::size_t start = end_of_run_options(run_cmd, words, 1, dashes);
+    options_part.assign(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(start));
+    run.command.assign(words.begin() + static_cast<std::ptrdiff_t>(start + (dashes ? 1 : 0)),
+                       words.end());
+  }
+  std::vector<std::string> args(options_part.rbegin(), options_part.rend());  // CLI11's order
 
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e, out, err);
+    const int rc = app.exit(e, out, err);
+    return output_ok(out, err) ? rc : runtime_code;
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e, out, err);
+    const int rc = app.exit(e, out, err);
+    return output_ok(out, err) ? rc : runtime_code;
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e, out, err);
+    const int rc = app.exit(e, out, err);
+    return output_ok(out, err) ? rc : runtime_code;
   } catch (const CLI::ParseError& e) {
-    static_cast<void>(app.exit(e, out, err));
-    return exit_usage;
+    // One line, "sigkit: " first, as every other message (CLI11 would print two).
+    const bool known = command == "list" || command == "status" || command == "decode" ||
+                       command == "send" || command == "wait" || command == "run";
+    const std::string where = known ? std::string(command) : std::string();
+    print_error(err,
+                fmt::format("{}{}{} (see 'sigkit{}{} --help')", where, where.empty() ? "" : ": ",
+                            e.what(), where.empty() ? "" : " ", where));
+    return usage_code;
   }
 
   try {
+    int rc = exit_usage;
     if (*list_cmd) {
-      return list_command(list, out);
-    }
-    if (*status_cmd) {
-      return status_command(status, out, err);
-    }
-    if (*decode_cmd) {
-      return decode_command(decode, out);
-    }
-    if (*send_cmd) {
+      rc = list_command(list, out);
+    } else if (*status_cmd) {
+      rc = status_command(status, out, err);
+    } else if (*decode_cmd) {
+      rc = decode_command(decode, out);
+    } else if (*send_cmd) {
       if (*value_opt) {
-        send.value = value;
+        send.value = static_cast<int>(parse_integer(value, INT_MIN, INT_MAX, "value"));
       }
-      return send_command(send, out, err);
-    }
-    if (*wait_cmd) {
+      rc = send_command(send, out, err);
+    } else if (*wait_cmd) {
       if (*wait_timeout_opt) {
         wait.timeout = wait_timeout;
       }
-      return wait_command(wait, out, err);
-    }
-    if (*run_cmd) {
+      wait.count = static_cast<int>(parse_integer(wait_count, 1, INT_MAX, "count"));
+      rc = wait_command(wait, out, err);
+    } else if (*run_cmd) {
       if (*run_timeout_opt) {
         run.timeout = run_timeout;
       }
       if (*run_forward_opt) {
         run.forward = run_forward;
       }
-      const auto before_dashes = run_cmd->remaining();
       if (run.command.empty()) {
-        if (!before_dashes.empty() && before_dashes.front().size() > 1 &&
-            before_dashes.front().front() == '-') {
-          err << "sigkit: run: unknown option '" << before_dashes.front()
-              << "' (put -- before a COMMAND that starts with -)\n"
-                 "Run with --help for more information.\n";
-          return exit_usage;
-        }
-        run.command = before_dashes;
-      } else if (!before_dashes.empty()) {
-        err << "sigkit: run: unexpected argument '" << before_dashes.front()
-            << "' before --\nRun with --help for more information.\n";
-        return exit_usage;
+        throw cli_error("run: no COMMAND given (see 'sigkit run --help')", exit_usage);
       }
-      if (run.command.empty()) {
-        err << "sigkit: run: no COMMAND given\nRun with --help for more information.\n";
-        return exit_usage;
-      }
-      return run_command(run, err);
+      rc = run_command(run, out, err);
     }
+    return output_ok(out, err) ? rc : runtime_code;
   } catch (const cli_error& e) {
-    err << "sigkit: " << e.what() << std::endl;
-    return e.code();
-  } catch (const std::system_error& e) {
-    err << "sigkit: " << e.what() << std::endl;
-    return exit_error;
+    print_error(err, e.what());
+    return supervisor ? exit_failure : e.code();
   } catch (const std::exception& e) {
-    err << "sigkit: " << e.what() << std::endl;
-    return exit_error;
+    print_error(err, e.what());
+    return runtime_code;
   } catch (const keyboard_interrupt&) {
-    err << "KeyboardInterrupt" << std::endl;
+    print_error(err, "interrupted");
     return 130;
   }
-  return exit_usage;
 }
 
 }  // namespace sigkit::cli

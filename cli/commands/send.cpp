@@ -48,7 +48,7 @@ int send_command(const send_options& options, std::ostream& out, std::ostream& e
   const int signo = check_only ? 0 : parse_signal(options.signal).number();
   const std::string name = check_only ? std::string("signal 0") : signal_name(signo);
   if (check_only && options.value) {
-    throw cli_error("--value needs a signal to queue, not 0");
+    throw cli_error("--value needs a signal to queue, not 0", exit_usage);
   }
   std::vector<pid_t> pids;
   pids.reserve(options.pids.size());

@@ -114,7 +114,7 @@ json status_json(const process_status& p, const std::vector<diagnosis>& findings
                  bool with_threads) {
   json j;
   j["pid"] = p.pid;
-  j["name"] = p.name;
+  j["name"] = printable(p.name);  // any process can rename itself: no raw bytes in JSON
   j["thread_count"] = p.threads.size();
   j["pending"] = names_json(p.pending);
   j["shared_pending"] = names_json(p.shared_pending);
@@ -130,7 +130,7 @@ json status_json(const process_status& p, const std::vector<diagnosis>& findings
     auto threads = json::array();
     for (const auto& t : p.threads) {
       threads.push_back(json{{"tid", t.tid},
-                             {"name", t.name},
+                             {"name", printable(t.name)},
                              {"blocked", names_json(t.blocked)},
                              {"pending", names_json(t.pending)}});
     }
@@ -147,7 +147,7 @@ json status_json(const process_status& p, const std::vector<diagnosis>& findings
 
 void print_status(const process_status& p, const std::vector<diagnosis>& findings,
                   bool with_threads, std::ostream& out) {
-  out << fmt::format("process {} ({}), {} thread{}\n", p.pid, p.name, p.threads.size(),
+  out << fmt::format("process {} ({}), {} thread{}\n", p.pid, printable(p.name), p.threads.size(),
                      p.threads.size() == 1 ? "" : "s");
   out << fmt::format("  pending:        {}\n", mask_names(p.pending));
   out << fmt::format("  shared pending: {}\n", mask_names(p.shared_pending));
@@ -157,7 +157,8 @@ void print_status(const process_status& p, const std::vector<diagnosis>& finding
   if (with_threads) {
     out << "  threads:\n";
     for (const auto& t : p.threads) {
-      out << fmt::format("    {:>7} {:<16} blocked: {}\n", t.tid, t.name, mask_names(t.blocked));
+      out << fmt::format("    {:>7} {:<16} blocked: {}\n", t.tid, printable(t.name),
+                         mask_names(t.blocked));
       if (t.pending != 0) {
         out << fmt::format("    {:>7} {:<16} pending: {}\n", "", "", mask_names(t.pending));
       }
@@ -317,7 +318,12 @@ int status_command(const status_options& options, std::ostream& out, std::ostrea
   if (pids.empty()) {
     pids.push_back(::getppid());
   }
-  const auto interval = parse_duration(options.sample);
+  const duration_value sample = parse_duration(options.sample);
+  if (sample.forever) {
+    throw cli_error(fmt::format("invalid sample interval {} (too long)", quote(options.sample)),
+                    exit_usage);
+  }
+  const auto interval = sample.seconds();
 
   int status = exit_ok;
   std::vector<std::optional<process_status>> first(pids.size());
@@ -325,7 +331,7 @@ int status_command(const status_options& options, std::ostream& out, std::ostrea
     try {
       first[i] = read_process_status(pids[i]);
     } catch (const cli_error& e) {
-      err << "sigkit: " << e.what() << '\n';
+      print_error(err, e.what());
       status = exit_error;
     }
   }
@@ -346,7 +352,7 @@ int status_command(const status_options& options, std::ostream& out, std::ostrea
       try {
         now = read_process_status(pids[i]);
       } catch (const cli_error& e) {
-        err << "sigkit: " << e.what() << '\n';
+        print_error(err, e.what());
         status = exit_error;
         continue;
       }

@@ -42,23 +42,29 @@ int wait_command(const wait_options& options, std::ostream& out, std::ostream& e
     const signum s = parse_signal(text);
     if (s == SIGKILL || s == SIGSTOP) {
       throw cli_error(
-          fmt::format("cannot wait for {}: it can be neither blocked nor caught", s.name()));
+          fmt::format("cannot wait for {}: it can be neither blocked nor caught", s.name()),
+          exit_usage);
     }
     try {
       set.insert(s);
     } catch (const std::invalid_argument&) {
-      throw cli_error(fmt::format("cannot wait for {}: the C library reserves it", s.name()));
+      throw cli_error(fmt::format("cannot wait for {}: the C library reserves it", s.name()),
+                      exit_usage);
     }
   }
   if (set.empty()) {
     throw cli_error("no signal to wait for", exit_usage);
   }
   if (options.count < 1) {
-    throw cli_error(fmt::format("invalid count {} (must be at least 1)", options.count));
+    throw cli_error(fmt::format("invalid count {} (must be at least 1)", options.count),
+                    exit_usage);
   }
   std::optional<std::chrono::duration<double>> timeout;
   if (options.timeout) {
-    timeout = parse_duration(*options.timeout);
+    const duration_value d = parse_duration(*options.timeout);
+    if (!d.forever) {
+      timeout = d.seconds();  // forever: no timeout
+    }
   }
 
   // Blocked before anything else can exist: the tool has no other thread, so the signals

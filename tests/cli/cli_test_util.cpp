@@ -174,8 +174,14 @@ child_process spawn(const std::function<int()>& body, unsigned watchdog_s) {
   return fork_with_pipes([&] { finish_child(body, watchdog_s); });
 }
 
-child_process spawn_exec(const std::vector<std::string>& argv) {
+child_process spawn_exec(const std::vector<std::string>& argv) { return spawn_exec_with(argv, {}); }
+
+child_process spawn_exec_with(const std::vector<std::string>& argv,
+                              const std::function<void()>& before_exec) {
   return fork_with_pipes([&] {
+    if (before_exec) {
+      before_exec();
+    }
     std::vector<char*> args;
     for (const auto& a : argv) {
       args.push_back(const_cast<char*>(a.c_str()));  // NOLINT: execv's signature

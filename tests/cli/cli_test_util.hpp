@@ -44,6 +44,11 @@ child_process spawn(const std::function<int()>& body, unsigned watchdog_s = 30);
 /// Forks and execs argv (stdout/stderr to pipes).
 child_process spawn_exec(const std::vector<std::string>& argv);
 
+/// As spawn_exec(), running `before_exec` in the child first (to set up the signal state or
+/// the file descriptors the program starts with). No watchdog: an alarm() would survive exec.
+child_process spawn_exec_with(const std::vector<std::string>& argv,
+                              const std::function<void()>& before_exec);
+
 /// Forks, runs body in the child under an alarm() watchdog, waits; returns the wait status.
 /// Unlike sigkit_test::run_in_child there is no watchdog thread, so signals sent to the
 /// child cannot land in another thread.

@@ -65,7 +65,7 @@ TEST(ToolTest, PrintsTheVersion) {
 }
 
 TEST(ToolTest, EveryCommandHasHelp) {
-  for (const char* cmd : {"list", "status", "decode", "send", "wait", "run"}) {
+  for (const char* cmd : {"list", "status", "decode", "send", "wait", "run", "timeout"}) {
     const auto r = run_tool({cmd, "--help"});
     EXPECT_EQ(r.exit_code(), 0) << cmd;
     EXPECT_THAT(r.out, HasSubstr("Usage")) << cmd;
@@ -82,16 +82,28 @@ TEST(ToolTest, UsageErrorsExit2) {
   EXPECT_EQ(run_tool({"list", "--frobnicate"}).exit_code(), 2);
 }
 
-TEST(ToolTest, ErrorsAreOneLineOnStderrAndExit1) {
-  for (const auto& args :
-       std::vector<std::vector<std::string>>{{"list", "SIGFOO"},
-                                             {"send", "USR1", "2147483647"},
-                                             {"wait", "USR1", "--timeout", "banana"},
-                                             {"run", "--timeout", "1y", "--", "true"},
-                                             {"status", "2147483647"},
-                                             {"decode", "0xgg"}}) {
+TEST(ToolTest, ErrorsAreOneLineOnStderr) {
+  // 2: a value that does not parse; 1: a runtime error; 125: run and timeout, as timeout(1).
+  for (const auto& [args, code] : std::vector<std::pair<std::vector<std::string>, int>>{
+           {{"list", "SIGFOO"}, 2},
+           {{"send", "USR1", "2147483647"}, 1},
+           {{"send", "USR1", "1", "--value", ""}, 2},
+           {{"send", "USR1", "0x10"}, 2},
+           {{"wait", "USR1", "--timeout", "banana"}, 2},
+           {{"wait", "USR1", "--count", "0"}, 2},
+           {{"wait", "USR1", "--timeout", "abc"}, 2},
+           {{"run", "--timeout", "1y", "--", "true"}, 125},
+           {{"run", "--timeout", "abc", "true"}, 125},
+           {{"run", "--frobnicate", "true"}, 125},
+           {{"run"}, 125},
+           {{"timeout", "abc", "true"}, 125},
+           {{"timeout", "-x", "1", "true"}, 125},
+           {{"status", "2147483647"}, 1},
+           {{"status", "-5"}, 2},
+           {{"list", "--frobnicate"}, 2},
+           {{"decode", "0xgg"}, 2}}) {
     const auto r = run_tool(args);
-    EXPECT_EQ(r.exit_code(), 1) << args[0] << " " << r.err;
+    EXPECT_EQ(r.exit_code(), code) << args[0] << " " << r.err;
     EXPECT_THAT(r.err, StartsWith("sigkit: ")) << args[0];
     EXPECT_EQ(lines_in(r.err), 1U) << r.err;
     EXPECT_EQ(r.out, "") << args[0];
@@ -258,7 +270,7 @@ TEST(ToolRunTest, TimeoutTermThenKill) {
   const auto r = run_tool({"run", "--timeout", "0.3s", "--grace", "0.3s", "--", "sh", "-c",
                            "trap '' TERM; echo started; exec sleep 10"});
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(r.exit_code(), 124) << r.err;
+  EXPECT_EQ(r.exit_code(), 137) << r.err;  // as timeout(1): a command that needed KILL
   EXPECT_EQ(r.out, "started\n");
   EXPECT_GE(elapsed, milliseconds(580));
   EXPECT_LT(elapsed, milliseconds(5000));
@@ -287,7 +299,8 @@ TEST(ToolRunTest, NotFoundAndNotExecutable) {
   const auto missing = run_tool({"run", "--", "sigkit-no-such-command-xyz"});
   EXPECT_EQ(missing.exit_code(), 127);
   EXPECT_EQ(missing.err,
-            "sigkit: cannot run 'sigkit-no-such-command-xyz': No such file or directory\n");
+            "sigkit: failed to run command 'sigkit-no-such-command-xyz': No such file or "
+            "directory\n");
   char path[] = "/tmp/sigkit-tool-test-XXXXXX";
   const int fd = ::mkstemp(path);  // created with mode 0600: not executable
   ASSERT_GE(fd, 0);

@@ -21,12 +21,14 @@
 
 namespace sigkit::cli {
 
-/// Exit statuses of the tool (the conventions of timeout(1) and env(1)).
+/// Exit statuses of the tool. `run` and `timeout` follow timeout(1): 125 for their own errors,
+/// usage errors included; the other commands exit 2 for a command line they cannot use (an
+/// unknown option, a value that does not parse) and 1 for an error at run time.
 inline constexpr int exit_ok = 0;
-inline constexpr int exit_error = 1;         ///< a reported error (no such process, bad value)
-inline constexpr int exit_usage = 2;         ///< the command line could not be parsed
+inline constexpr int exit_error = 1;         ///< a runtime error (no such process, write error)
+inline constexpr int exit_usage = 2;         ///< the command line could not be used
 inline constexpr int exit_timed_out = 124;   ///< wait/run: the timeout fired
-inline constexpr int exit_failure = 125;     ///< run: sigkit itself failed
+inline constexpr int exit_failure = 125;     ///< run/timeout: sigkit itself failed or was misused
 inline constexpr int exit_cannot_run = 126;  ///< run: COMMAND found but not executable
 inline constexpr int exit_not_found = 127;   ///< run: COMMAND not found
 
@@ -41,19 +43,74 @@ class cli_error : public std::runtime_error {
   int code_;
 };
 
+// ---- text from outside ------------------------------------------------------------------
+
+/// `text` in single quotes for an error message, with control characters, bytes that are not
+/// UTF-8, C1 and bidirectional controls, quotes and backslashes escaped (\n, \x1b, \u{202e},
+/// \', \\): it stays on one line and cannot forge a second message or drive the terminal.
+/// Thread safety: safe. Signal safety: not async-signal-safe.
+std::string quote(std::string_view text);
+
+/// `text` with the same escapes as quote() but no quotes and backslashes kept: for names the
+/// system gives (a process name from /proc, which the kernel already escapes with
+/// backslashes), printed as text or put in JSON (every result is valid UTF-8).
+/// Thread safety: safe. Signal safety: not async-signal-safe.
+std::string printable(std::string_view text);
+
+/// Writes "sigkit: <message>" on `err` as one line (control characters escaped) and flushes.
+/// Thread safety: as the stream. Signal safety: not async-signal-safe.
+void print_error(std::ostream& err, std::string_view message);
+
 // ---- parsing helpers ------------------------------------------------------------------------
+// Every helper throws cli_error with code exit_usage for text it cannot use.
 
-/// "1.5" (seconds), "500ms", "2s", "1m", "1h", "1d", "250us". Errors: cli_error for anything
-/// else, a negative, NaN or infinite value.
-std::chrono::duration<double> parse_duration(std::string_view text);
+/// Which spelling of a duration is accepted: all share the numbers (decimal with an optional
+/// exponent, hexadecimal floats, "inf") and the units s, m, h, d.
+enum class duration_syntax {
+  sigkit,   ///< wait, status: also ms and us; no sign, no leading space
+  run,      ///< run: timeout's spelling (leading space, a sign, the locale's decimal point;
+            ///< "-0" is 0) plus ms and us
+  timeout,  ///< `sigkit timeout`: exactly what GNU timeout accepts
+};
 
-/// "TERM", "SIGTERM", "term", "15", "RTMIN+2". Errors: cli_error for an unknown signal.
+/// A parsed duration: exact nanoseconds (rounded up, so a positive value is never 0), or
+/// "forever" for a value too large to represent (above about 292 years, or inf).
+struct duration_value {
+  std::chrono::nanoseconds ns{0};
+  bool forever = false;
+  /// True for a zero duration (timeout(1): no timeout).
+  [[nodiscard]] bool zero() const noexcept { return !forever && ns.count() == 0; }
+  /// In seconds; +inf for forever.
+  [[nodiscard]] std::chrono::duration<double> seconds() const noexcept;
+  friend bool operator==(const duration_value&, const duration_value&) = default;
+};
+
+/// "1.5" (seconds), "500ms", "2s", "1m", "1h", "1d", "250us", "1e-3", "2.34e+5d", "0x1p3".
+/// Errors: cli_error (exit_usage) for anything else, a negative value or NaN.
+/// Thread safety: safe. Signal safety: not async-signal-safe.
+duration_value parse_duration(std::string_view text,
+                              duration_syntax syntax = duration_syntax::sigkit);
+
+/// A decimal integer in [min, max], with an optional sign; leading zeros are allowed ("007" is
+/// 7, never octal). `what` names it in the error ("invalid count 'x' ...").
+long long parse_integer(std::string_view text, long long min, long long max, std::string_view what);
+
+/// "TERM", "SIGTERM", "term", "15", "RTMIN+2". Leading zeros are allowed in every number
+/// ("0000000002", "SIG032", "RTMIN+02"). Errors: cli_error for an unknown signal.
 signum parse_signal(std::string_view text);
+
+/// As parse_signal(), and "0" (any number of zeros) for signal 0, which sends nothing.
+int parse_signal_or_zero(std::string_view text);
+
+/// A signal as GNU timeout's -s reads it (coreutils operand2sig): a name in any case with or
+/// without SIG, RTMIN+n / RTMAX-n, EXIT or 0 for signal 0, or a number; a number above 128 is
+/// read as a shell exit status (137 is KILL). Returns 0..NSIG-1.
+int parse_timeout_signal(std::string_view text);
 
 /// A comma-separated list of signals ("INT,TERM,USR1"); "" or "none" is the empty list.
 std::vector<int> parse_signal_list(std::string_view text);
 
-/// A process id > 0. Errors: cli_error.
+/// A process id > 0 (leading zeros allowed). Errors: cli_error.
 pid_t parse_pid(std::string_view text);
 
 /// A hexadecimal signal mask as in /proc/PID/status ("0000000000004002", "0x4002").
@@ -164,33 +221,61 @@ struct wait_options {
 /// `count` signals, 124 if the timeout expires first.
 int wait_command(const wait_options& options, std::ostream& out, std::ostream& err);
 
-// ---- run ------------------------------------------------------------------------------------
+// ---- run / timeout ----------------------------------------------------------------------
 
 struct run_options {
   std::optional<std::string> timeout;  ///< none or "0": no timeout
-  std::string signal = "TERM";         ///< sent when the timeout fires
-  std::string grace = "5s";            ///< then SIGKILL after this long
+  std::string signal = "TERM";         ///< -s: sent when the timeout fires; "0" sends nothing
+  std::string grace = "5s";            ///< -k/--kill-after/--grace: then KILL; "0": never
   std::optional<std::string> forward;  ///< comma-separated; none: the default set
-  std::vector<std::string> command;    ///< COMMAND ARG...
+  bool preserve_status = false;        ///< -p: the command's status even after a timeout
+  bool foreground = false;             ///< -f: no process group; signal the command only
+  bool verbose = false;                ///< -v: report every signal sent (and orphans reaped)
+  bool json = false;                   ///< print one final JSON record on stdout
+  bool init = false;                   ///< --init: a container's PID 1 (reap, forward all)
+  bool group = false;                  ///< -g with --init: the command in its own group
+  /// `sigkit timeout`: timeout(1)'s exact rules where `run` deliberately differs (durations
+  /// and -s as timeout reads them; any forwarded signal starts the KILL countdown and is
+  /// followed by CONT).
+  bool gnu_timeout = false;
+  std::vector<std::string> command;  ///< COMMAND ARG...
 };
 
-/// How the supervised child ended.
+/// How the supervised command ended, and how sigkit should end.
 struct run_outcome {
-  int exit_code = 0;       ///< the status sigkit should exit with (when signal == 0)
-  int signal = 0;          ///< the child died by this signal (and the timeout did not fire)
-  bool timed_out = false;  ///< the timeout fired (exit_code is then 124)
-  bool killed = false;     ///< SIGKILL was sent (after the grace period or a second INT/TERM)
+  pid_t pid = 0;                            ///< the command's process id
+  std::optional<int> child_exit;            ///< its exit code, if it exited
+  int child_signal = 0;                     ///< the signal that ended it, if one did
+  bool core_dumped = false;                 ///< it dumped core
+  bool timed_out = false;                   ///< the timeout fired
+  bool killed = false;                      ///< sigkit sent SIGKILL
+  std::chrono::duration<double> elapsed{};  ///< from start to reaping
+  int exit_code = 0;                        ///< what sigkit exits with (timeout(1)'s rules)
+  int die_signal = 0;  ///< nonzero: sigkit should end by this signal instead (the command died
+                       ///< by it and the timeout did not fire); exit_code is then 128 + it
 };
 
-/// The signals `run` forwards by default: INT, TERM, HUP, QUIT, USR1, USR2, WINCH.
-std::vector<int> default_forwarded_signals();
+/// The signals `run` forwards by default: every signal whose default action ends a process
+/// (HUP INT QUIT ILL TRAP ABRT BUS FPE USR1 SEGV USR2 PIPE TERM STKFLT XCPU XFSZ VTALRM PROF
+/// IO PWR SYS and the real-time signals, as timeout(1)), and WINCH. SIGALRM is not in it:
+/// sent to sigkit it fires the timeout at once, as with timeout(1). With --init: every signal
+/// but KILL, STOP, CHLD, TTIN, TTOU and the C library's reserved ones.
+std::vector<int> default_forwarded_signals(bool init = false);
 
 /// Runs the command as a child, forwards signals, enforces the timeout, reaps every child,
-/// restores the dispositions it changed, and reports how the child ended. Main thread only.
+/// restores the dispositions and mask it changed, and reports how the child ended. Main
+/// thread only. Errors: cli_error (exit_usage for bad options, exit_failure if it cannot
+/// start the child).
 run_outcome run_child(const run_options& options, std::ostream& err);
 
-/// run_child(), then ends the way the child did: exits with its code, or dies by its signal.
-int run_command(const run_options& options, std::ostream& err);
+/// run_child(), then the JSON record if asked, then ends the way the child did: returns the
+/// exit status, or dies by the child's signal (exits 128 + N where that cannot work: PID 1).
+int run_command(const run_options& options, std::ostream& out, std::ostream& err);
+
+/// `sigkit timeout [OPTION]... DURATION COMMAND [ARG]...` with GNU timeout's exact grammar
+/// (getopt_long "+fk:ps:v", --help, --version); `args` follows "timeout". Returns the exit
+/// status (125 for a usage error) or dies as run_command() does.
+int timeout_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // ---- the whole tool -------------------------------------------------------------------------
 
