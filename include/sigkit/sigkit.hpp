@@ -5,6 +5,7 @@
 #include "sigkit/dispatch.hpp"
 #include "sigkit/errors.hpp"
 #include "sigkit/event_loop.hpp"
+#include "sigkit/faulthandler.hpp"
 #include "sigkit/handler.hpp"
 #include "sigkit/itimer.hpp"
 #include "sigkit/mask.hpp"
