@@ -1,5 +1,6 @@
 // cli/commands/app.cpp - the command line: CLI11 wiring, exit statuses, one-line errors.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -245,6 +246,10 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
       "COMMAND [ARG...]");
   timeout_cmd->prefix_command();
 
+  std::vector<std::string> faulthandler_command_line;  // what follows `faulthandler ... --`
+  const subcommand_hook faulthandler_hook = add_faulthandler_command(app, faulthandler_command_line);
+  const subcommand_hook symbolize_hook = add_symbolize_command(app);
+
   app.footer("Run 'sigkit COMMAND --help' for the options of a command.");
 
   const std::string_view command = argc > 1 ? std::string_view(argv[1]) : std::string_view();
@@ -267,7 +272,6 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
       return exit_failure;
     }
   }
-
   std::vector<std::string> options_part = words;
   if (command == "run") {
     bool dashes = false;
@@ -275,6 +279,13 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
     options_part.assign(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(start));
     run.command.assign(words.begin() + static_cast<std::ptrdiff_t>(start + (dashes ? 1 : 0)),
                        words.end());
+  }
+  if (command == "faulthandler") {  // everything after the first -- is COMMAND, untouched
+    const auto dashes = std::find(words.begin() + 1, words.end(), std::string("--"));
+    if (dashes != words.end()) {
+      faulthandler_command_line.assign(dashes + 1, words.end());
+      options_part.assign(words.begin(), dashes);
+    }
   }
   std::vector<std::string> args(options_part.rbegin(), options_part.rend());  // CLI11's order
 
@@ -292,7 +303,8 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
   } catch (const CLI::ParseError& e) {
     // One line, "sigkit: " first, as every other message (CLI11 would print two).
     const bool known = command == "list" || command == "status" || command == "decode" ||
-                       command == "send" || command == "wait" || command == "run";
+                       command == "send" || command == "wait" || command == "run" ||
+                       command == "faulthandler" || command == "symbolize";
     const std::string where = known ? std::string(command) : std::string();
     print_error(err,
                 fmt::format("{}{}{} (see 'sigkit{}{} --help')", where, where.empty() ? "" : ": ",
@@ -331,6 +343,8 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
       }
       rc = run_command(run, out, err);
     }
+    if (*faulthandler_hook.command) rc = faulthandler_hook.run(out, err);
+    if (*symbolize_hook.command) rc = symbolize_hook.run(out, err);
     return output_ok(out, err) ? rc : runtime_code;
   } catch (const cli_error& e) {
     print_error(err, e.what());

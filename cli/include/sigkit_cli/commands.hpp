@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sigkit/signum.hpp"
+#include "sigkit_cli/crash_commands.hpp"  // faulthandler, symbolize
 
 namespace sigkit::cli {
 
