@@ -91,12 +91,17 @@ void arm_existing_threads() {
   }
   const std::uint32_t base = responses.load(std::memory_order_acquire);
   std::uint32_t sent = 0;
+  bool some_blocked = false;
   for (const int tid : list_threads()) {
     if (tid == self) continue;
-    if ((blocked_of(tid) >> (signo - 1) & 1U) != 0) continue;  // cannot be reached
+    // A thread that blocks the signal now (one that glibc is still starting, say) gets the
+    // request when it unblocks it; it is sent anyway.
+    some_blocked = some_blocked || (blocked_of(tid) >> (signo - 1) & 1U) != 0;
     if (send_internal(tid, make_cookie(request_kind::arm_altstack, 0, 0)) == 0) ++sent;
   }
-  const std::int64_t deadline = monotonic_ns() + 1'000'000'000LL;
+  // Every thread normally answers at once; one that blocks the signal for good never does,
+  // so the wait is bounded (shorter when some thread was seen blocking it).
+  const std::int64_t deadline = monotonic_ns() + (some_blocked ? 100'000'000LL : 1'000'000'000LL);
   for (;;) {
     const std::uint32_t seen = responses.load(std::memory_order_acquire);
     if (seen - base >= sent) break;
