@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "detail/util.hpp"
+#include "sigkit/faulthandler.hpp"
 #include "sigkit/handler.hpp"
 
 namespace sigkit {
@@ -45,6 +46,8 @@ void install_default_handlers() {
   // Only if SIGINT is at SIG_DFL: an inherited SIG_IGN (nohup, a shell's background job) or a
   // foreign handler is left alone.
   if (at_default(SIGINT)) sigkit::signal(SIGINT, &default_int_handler);
+  // SIGKIT_FAULTHANDLER set and non-empty: crash reports (Python's PYTHONFAULTHANDLER).
+  faulthandler::enable_from_environment();
 }
 
 int run_main(std::function<int()> body) {  // NOLINT(performance-unnecessary-value-param)

@@ -12,9 +12,12 @@ namespace sigkit {
 void default_int_handler(int signalnum);
 
 /// Sets SIGPIPE and SIGXFSZ to SIG_IGN where they are at SIG_DFL and, only if SIGINT is at
-/// SIG_DFL, installs default_int_handler for it.
+/// SIG_DFL, installs default_int_handler for it. If the environment variable
+/// SIGKIT_FAULTHANDLER is set and non-empty, enables crash reports
+/// (faulthandler::enable_from_environment(), Python's PYTHONFAULTHANDLER).
 /// Thread safety: main thread only. Signal safety: not async-signal-safe.
-/// Errors: std::invalid_argument from another thread.
+/// Errors: std::invalid_argument from another thread; with SIGKIT_FAULTHANDLER set, those of
+/// faulthandler::enable().
 void install_default_handlers();
 
 /// install_default_handlers(), then returns body()'s value. If keyboard_interrupt escapes,

@@ -316,6 +316,18 @@ void secondary_crash(int signo, siginfo_t* info, ucontext_t* uc) noexcept {
     f.state.store(2, std::memory_order_release);
   }
   futex_wake_all(faulting_count);
+  // A capture request that reached this thread before it blocked the signal will never be
+  // answered: tell the coordinator not to wait for it (this thread is listed as faulting).
+  for (auto& slot : slots) {
+    if (slot.tid.load(std::memory_order_acquire) != self) continue;
+    std::uint64_t state = slot.state.load(std::memory_order_acquire);
+    if ((state & 0xffU) == slot_requested &&
+        slot.state.compare_exchange_strong(state, (state & ~std::uint64_t{0xff}) | slot_abandoned,
+                                           std::memory_order_acq_rel)) {
+      responses.fetch_add(1, std::memory_order_acq_rel);
+      futex_wake_all(responses);
+    }
+  }
   const std::int64_t timeout = hang_timeout_ns.load(std::memory_order_acquire);
   const std::int64_t end =
       monotonic_ns() + (timeout > 0 ? timeout : 5'000'000'000LL) + 1'000'000'000LL;

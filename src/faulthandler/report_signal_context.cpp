@@ -35,6 +35,9 @@ constexpr std::uint64_t kNone = ~std::uint64_t{0};
 constexpr std::int64_t kCaptureDeadlineNs = 250'000'000;
 /// A thread caught in the middle of its capture at the deadline gets this much longer.
 constexpr std::int64_t kWritingGraceNs = 50'000'000;
+/// A thread that blocked the request signal when it was sent (for a moment: it was running
+/// another request's handler, or glibc was starting it) gets this long after the others.
+constexpr std::int64_t kBlockedGraceNs = 5'000'000;
 /// After the crash report, threads that fault too are awaited until none came for this long
 /// (at most kFaultingWaitMaxNs).
 constexpr std::int64_t kFaultingQuietNs = 20'000'000;
@@ -826,7 +829,6 @@ struct dirent64_header {
 char dirent_buffer[4096];
 int thread_count = 0;  // slots in use in this report
 std::uint64_t threads_not_shown = 0;
-std::uint32_t requested_count = 0;
 
 bool is_faulting(int tid) noexcept {
   const std::uint32_t n = faulting_count.load(std::memory_order_acquire);
@@ -851,7 +853,6 @@ thread_slot* take_slot(int& cursor) noexcept {
 void request_other_threads(int self, std::uint32_t generation) noexcept {
   thread_count = 0;
   threads_not_shown = 0;
-  requested_count = 0;
   const int dir = ::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return;
   const int signo = internal_signo.load(std::memory_order_acquire);
@@ -883,6 +884,7 @@ void request_other_threads(int self, std::uint32_t generation) noexcept {
       slot->pthread = 0;
       slot->name[0] = '\0';
       slot->unresponsive = false;
+      slot->blocked_at_request = false;
       slot->sigblk = 0;
       slot->proc_state = '?';
       slot->trace.total = 0;
@@ -894,8 +896,9 @@ void request_other_threads(int self, std::uint32_t generation) noexcept {
         const char* state = status_field("State");
         slot->proc_state = state != nullptr ? *state : '?';
         slot->sigblk = parse_hex(status_field("SigBlk"));
-        // A thread that blocks the request signal, or is stopped or dead, cannot answer.
-        if (signo > 0 && (slot->sigblk >> (signo - 1) & 1U) != 0) can_answer = false;
+        // A thread that blocks the request signal may answer as soon as it unblocks it (it
+        // is asked anyway, and waited for briefly); a stopped or dead one cannot answer.
+        slot->blocked_at_request = signo > 0 && (slot->sigblk >> (signo - 1) & 1U) != 0;
         if (slot->proc_state == 'T' || slot->proc_state == 't' || slot->proc_state == 'Z' ||
             slot->proc_state == 'X') {
           can_answer = false;
@@ -909,9 +912,7 @@ void request_other_threads(int self, std::uint32_t generation) noexcept {
       slot->state.store(static_cast<std::uint64_t>(generation) << 8 | slot_requested,
                         std::memory_order_release);
       const int err = send_internal(tid, make_cookie(request_kind::capture, generation, index));
-      if (err == 0) {
-        ++requested_count;
-      } else {
+      if (err != 0) {
         // The thread is gone (ESRCH): forget it.
         slot->state.store(static_cast<std::uint64_t>(generation) << 8 | slot_free,
                           std::memory_order_release);
@@ -924,16 +925,29 @@ void request_other_threads(int self, std::uint32_t generation) noexcept {
 }
 
 // Waits (bounded) until every requested thread answered; abandons the rest.
-void collect_other_threads(std::uint32_t generation, std::uint32_t base) noexcept {
+void collect_other_threads(std::uint32_t generation) noexcept {
+  const std::uint64_t gen = static_cast<std::uint64_t>(generation) << 8;
   const std::int64_t deadline = monotonic_ns() + kCaptureDeadlineNs;
+  std::int64_t blocked_deadline = 0;
   for (;;) {
     const std::uint32_t seen = responses.load(std::memory_order_acquire);
-    if (seen - base >= requested_count) break;
-    const std::int64_t left = deadline - monotonic_ns();
-    if (left <= 0) break;
-    futex_wait(responses, seen, left);
+    int waiting_unblocked = 0;
+    int waiting_blocked = 0;
+    for (int i = 0; i < thread_count; ++i) {
+      if (slots[i].state.load(std::memory_order_acquire) != (gen | slot_requested)) continue;
+      ++(slots[i].blocked_at_request ? waiting_blocked : waiting_unblocked);
+    }
+    if (waiting_unblocked + waiting_blocked == 0) break;
+    const std::int64_t now = monotonic_ns();
+    if (now >= deadline) break;
+    std::int64_t until = deadline;
+    if (waiting_unblocked == 0) {
+      if (blocked_deadline == 0) blocked_deadline = now + kBlockedGraceNs;
+      if (now >= blocked_deadline) break;
+      until = blocked_deadline;
+    }
+    futex_wait(responses, seen, until - now);
   }
-  const std::uint64_t gen = static_cast<std::uint64_t>(generation) << 8;
   const std::int64_t grace_end = monotonic_ns() + kWritingGraceNs;
   for (int i = 0; i < thread_count; ++i) {
     thread_slot& s = slots[i];
@@ -980,14 +994,16 @@ void write_other_threads(line_writer& w, std::uint32_t generation) noexcept {
   for (int i = 0; i < thread_count; ++i) {
     const thread_slot& s = slots[i];
     const std::uint64_t state = s.state.load(std::memory_order_acquire);
+    if (is_faulting(s.tid.load(std::memory_order_relaxed))) continue;  // listed with them
     if (state == (gen | slot_done)) {
       blank_line(w);
       write_thread_header(w, false, s.pthread, s.tid.load(std::memory_order_relaxed), s.name);
       write_frames(w, s.tid.load(std::memory_order_relaxed), s.trace);
     } else if (s.unresponsive || state == (gen | slot_abandoned) ||
                (state & 0xffU) == slot_writing) {
-      // No answer: what /proc says (re-read for a thread that was asked but never answered).
-      if (!s.unresponsive && read_task_status(s.tid.load(std::memory_order_relaxed)) > 0) {
+      // No answer: what /proc says (re-read for a thread that did not block the request).
+      if (!s.unresponsive && !s.blocked_at_request &&
+          read_task_status(s.tid.load(std::memory_order_relaxed)) > 0) {
         auto& m = const_cast<thread_slot&>(s);  // NOLINT: the coordinator owns the slot now
         const char* st = status_field("State");
         m.proc_state = st != nullptr ? *st : '?';
@@ -1146,13 +1162,11 @@ void write_report(const report_request& r) noexcept {
   run_test_hook();
 
   // Ask the other threads first, so that they unwind while this one does.
-  const std::uint32_t base = responses.load(std::memory_order_acquire);
   if (r.all_threads) {
     request_other_threads(self, generation);
   } else {
     thread_count = 0;
     threads_not_shown = 0;
-    requested_count = 0;
   }
 
   if (r.include_self) {
@@ -1162,13 +1176,13 @@ void write_report(const report_request& r) noexcept {
     if (faulted) current_trace.unwind_faulted = true;
     char name[16] = {};
     static_cast<void>(::prctl(PR_GET_NAME, name, 0, 0, 0));
-    if (r.kind == report_kind::fatal || r.kind == report_kind::user_signal) blank_line(w);
+    if (r.kind == report_kind::fatal) blank_line(w);  // after the "Fatal signal" line
     write_thread_header(w, true, static_cast<std::uintptr_t>(::pthread_self()), self, name);
     write_frames(w, self, current_trace);
   }
 
   if (r.all_threads) {
-    collect_other_threads(generation, base);
+    collect_other_threads(generation);
     write_other_threads(w, generation);
   }
   if (r.kind == report_kind::fatal) write_faulting_threads(w);

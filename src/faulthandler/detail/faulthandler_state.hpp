@@ -141,9 +141,10 @@ struct thread_slot {
   std::atomic<int> tid;
   std::uintptr_t pthread;
   char name[16];
-  bool unresponsive;     ///< the coordinator did not ask (signal blocked, stopped)
-  std::uint64_t sigblk;  ///< its blocked set (SigBlk), for an unresponsive thread
-  char proc_state;       ///< State: letter from /proc
+  bool unresponsive;        ///< the coordinator did not ask (stopped, dead)
+  bool blocked_at_request;  ///< the request signal was blocked when it was sent
+  std::uint64_t sigblk;     ///< its blocked set (SigBlk), for an unresponsive thread
+  char proc_state;          ///< State: letter from /proc
   frame_trace trace;
   sigjmp_buf guard;  ///< the capture's guard (a fault while unwinding jumps here)
 };
