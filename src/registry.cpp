@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "detail/action_keeper.hpp"
 #include "detail/fastpath.hpp"
 #include "detail/state.hpp"
 #include "detail/subscribers.hpp"
@@ -84,6 +85,7 @@ void after_fork_in_child() noexcept {
   // The forking thread is the child's only (and main) thread. Nothing delivered to the
   // parent before the fork may run here (API.md 9): forget it, and take a wake fd of our own.
   fork_generation.fetch_add(1, std::memory_order_relaxed);
+  reset_os_action_lock_after_fork();
   reset_signal_context_state();
   reset_dispatcher_after_fork();
   const int old_fd = internal_wake_fd.load(std::memory_order_relaxed);
@@ -155,7 +157,7 @@ int install_action(int signo, const struct sigaction& action, struct sigaction* 
   const auto index = static_cast<std::size_t>(signo);
   const std::uint8_t old_mode = handler_mode[index].load(std::memory_order_relaxed);
   if (is_ours(action)) handler_mode[index].store(wanted_mode(signo), std::memory_order_release);
-  if (sys.sigaction(signo, &action, old) != 0) {
+  if (os_action(signo, &action, old) != 0) {
     const int err = errno;
     handler_mode[index].store(old_mode, std::memory_order_release);
     return err;
@@ -211,7 +213,7 @@ disposition current_disposition(int signo) {
   if (!routes[index].subscribers.empty()) return routes[index].beneath;
   disposition d;
   d.user = user_handlers[index];
-  if (sys.sigaction(signo, nullptr, &d.action) != 0) {
+  if (os_action(signo, nullptr, &d.action) != 0) {
     throw_error(errno, "cannot read the disposition of " + describe_signal(signo));
   }
   d.native = !is_ours(d.action);
@@ -250,7 +252,7 @@ void restore_beneath(int signo) noexcept {
   const disposition beneath = routes[index].beneath;
   routes[index].beneath = disposition{};
   struct sigaction current {};
-  if (sys.sigaction(signo, nullptr, &current) != 0 || !is_ours(current)) return;
+  if (os_action(signo, nullptr, &current) != 0 || !is_ours(current)) return;
   if (beneath.native) {
     static_cast<void>(install_action(signo, beneath.action, nullptr));
   } else if (beneath.user.is_callable()) {
@@ -310,7 +312,7 @@ void add_fork_child_hook(void (*hook)()) {
 
 bool owns_os_action(int signo) noexcept {
   struct sigaction current {};
-  return ::sigaction(signo, nullptr, &current) == 0 && is_ours(current);
+  return peek_os_action(signo, &current) == 0 && is_ours(current);
 }
 
 handler installed_handler(int signo) {
@@ -438,7 +440,7 @@ handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-va
 handler getsignal(int signalnum) {
   detail::check_signal_range(signalnum);
   struct sigaction current {};
-  if (detail::sys.sigaction(signalnum, nullptr, &current) != 0) return {};  // 32, 33
+  if (detail::os_action(signalnum, nullptr, &current) != 0) return {};  // 32, 33
   if (detail::is_ours(current)) {
     const std::lock_guard lock(detail::registry_mutex);
     const auto index = static_cast<std::size_t>(signalnum);
@@ -454,7 +456,7 @@ handler getsignal(int signalnum) {
 void siginterrupt(int signalnum, bool flag) {
   detail::check_signal_range(signalnum);
   struct sigaction sa {};
-  if (detail::sys.sigaction(signalnum, nullptr, &sa) != 0) {
+  if (detail::os_action(signalnum, nullptr, &sa) != 0) {
     detail::throw_error(errno,
                         "cannot read the disposition of " + detail::describe_signal(signalnum));
   }
@@ -463,7 +465,7 @@ void siginterrupt(int signalnum, bool flag) {
   } else {
     sa.sa_flags |= SA_RESTART;
   }
-  if (detail::sys.sigaction(signalnum, &sa, nullptr) != 0) {
+  if (detail::os_action(signalnum, &sa, nullptr) != 0) {
     detail::throw_error(errno,
                         "cannot change SA_RESTART for " + detail::describe_signal(signalnum));
   }

@@ -491,6 +491,80 @@ TEST(FaulthandlerDeathTest, ASentSegvWithASigkitHandlerBeneathIsDeferred) {
   EXPECT_EQ(out.text(), "") << "a deferred signal is not a crash";
 }
 
+// Which handler the OS has for `signo` right now.
+void* os_handler_of(int signo) {
+  struct sigaction now {};
+  ::sigaction(signo, nullptr, &now);
+  return (now.sa_flags & SA_SIGINFO) != 0 ? reinterpret_cast<void*>(now.sa_sigaction)
+                                          : reinterpret_cast<void*>(now.sa_handler);
+}
+
+TEST(FaulthandlerTest, SigkitSignalAfterEnableWorksBeneathTheCrashReporter) {
+  fh::enable();
+  void* const reporter = os_handler_of(SIGSEGV);
+  int calls = 0;
+  const sigkit::handler h([&calls](int) { ++calls; });
+  EXPECT_TRUE(sigkit::signal(SIGSEGV, h).is_default());
+  EXPECT_EQ(os_handler_of(SIGSEGV), reporter) << "the crash reporter stays the OS action";
+  EXPECT_TRUE(sigkit::getsignal(SIGSEGV) == h) << "getsignal() reports Python's layer";
+  static_cast<void>(::raise(SIGSEGV));  // sent, not a fault: deferred (Part 1)
+  EXPECT_EQ(calls, 0);
+  sigkit::check_signals();
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(sigkit::testing::inject(sigkit::siginfo{SIGSEGV, SI_USER, 0, 1, 0, 0, 0, {}}));
+  sigkit::check_signals();
+  EXPECT_EQ(calls, 2);
+  // Subscribers run beneath it too.
+  int subscribed = 0;
+  {
+    auto subscription = sigkit::subscribe({SIGSEGV}, [&subscribed](int) { ++subscribed; });
+    EXPECT_EQ(os_handler_of(SIGSEGV), reporter);
+    static_cast<void>(::raise(SIGSEGV));
+    sigkit::check_signals();
+    EXPECT_EQ(subscribed, 1);
+    EXPECT_EQ(calls, 2) << "the subscriber handled it";
+  }
+  EXPECT_TRUE(sigkit::getsignal(SIGSEGV) == h);
+  // disable(): the OS gets what the registry installed meanwhile (sigkit's handler).
+  fh::disable();
+  EXPECT_NE(os_handler_of(SIGSEGV), reporter);
+  EXPECT_TRUE(sigkit::getsignal(SIGSEGV) == h);
+  static_cast<void>(::raise(SIGSEGV));
+  sigkit::check_signals();
+  EXPECT_EQ(calls, 3);
+  EXPECT_TRUE(sigkit::signal(SIGSEGV, SIG_DFL) == h);
+  EXPECT_EQ(os_handler_of(SIGSEGV), reinterpret_cast<void*>(SIG_DFL));
+}
+
+TEST(FaulthandlerTest, DisableGivesBackWhatTheRegistrySetWhileEnabled) {
+  fh::enable();
+  sigkit::signal(SIGFPE, SIG_IGN);
+  EXPECT_TRUE(sigkit::getsignal(SIGFPE).is_ignore());
+  {
+    const sigkit::scoped_handler scoped(SIGFPE, [](int) {});
+    EXPECT_TRUE(sigkit::getsignal(SIGFPE).is_callable());
+  }
+  EXPECT_TRUE(sigkit::getsignal(SIGFPE).is_ignore());
+  fh::disable();
+  EXPECT_EQ(os_handler_of(SIGFPE), reinterpret_cast<void*>(SIG_IGN));
+  EXPECT_TRUE(sigkit::getsignal(SIGFPE).is_ignore());
+}
+
+TEST(FaulthandlerDeathTest, ACpuFaultAfterSigkitSignalStillReportsAndKills) {
+  report_file out;
+  shared<std::atomic<int>> calls;
+  const int status = sigkit_test::run_in_child([&] {
+    fh::enable(out.fd(), false);
+    sigkit::signal(SIGSEGV, [&calls](int) { calls->fetch_add(1); });
+    null_dereference();
+    sigkit::check_signals();
+    return 0;
+  });
+  EXPECT_TRUE(killed_by(status, SIGSEGV)) << sigkit_test::describe_status(status);
+  EXPECT_EQ(calls->load(), 0) << "a CPU fault is not deferred";
+  EXPECT_EQ(out.text().rfind("Fatal signal: Segmentation fault (SIGSEGV)", 0), 0U) << out.text();
+}
+
 // ---- the hang guard and a fault inside the reporter -------------------------------------------
 
 struct hang_record {

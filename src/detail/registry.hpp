@@ -35,8 +35,8 @@ void ensure_initialized();
 /// Idempotent for the same hook.
 void add_fork_child_hook(void (*hook)());
 
-/// True if the OS action of `signo` is sigkit's OS-level handler (read from the OS now).
-/// Async-signal-safe.
+/// True if the OS action of `signo` is sigkit's OS-level handler (read from the OS now, or
+/// beneath the action keeper: detail/action_keeper.hpp). Async-signal-safe.
 bool owns_os_action(int signo) noexcept;
 
 }  // namespace sigkit::detail

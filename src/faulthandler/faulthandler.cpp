@@ -19,6 +19,7 @@
 #include <string>
 #include <system_error>
 
+#include "detail/action_keeper.hpp"
 #include "faulthandler/detail/engine.hpp"
 #include "faulthandler/detail/faulthandler_state.hpp"
 #include "sigkit/faulthandler.hpp"
@@ -75,7 +76,26 @@ void warm_up() noexcept {
   static_cast<void>(::pthread_self());
 }
 
+// The action keeper (detail/action_keeper.hpp): while one of faulthandler's handlers is a
+// signal's OS action, the registry's sigaction calls read and write the action beneath it.
+bool keeps(int signo) noexcept {
+  struct sigaction current {};
+  if (::sigaction(signo, nullptr, &current) != 0) return false;
+  return installs(current, &sigkit_faulthandler_fatal_handler) ||
+         installs(current, &sigkit_faulthandler_user_handler) ||
+         installs(current, &sigkit_faulthandler_internal_handler);
+}
+
+int exchange_beneath(int signo, const struct sigaction* act, struct sigaction* old) noexcept {
+  if (old != nullptr) to_sigaction(read_beneath(signo), *old);
+  if (act != nullptr) set_beneath(signo, *act);
+  return 0;
+}
+
+constexpr action_keeper kKeeper{&keeps, &exchange_beneath};
+
 void install_internal_handler(int signo) {
+  const os_action_guard guard;
   struct sigaction previous {};
   if (::sigaction(signo, nullptr, &previous) != 0) {
     throw_errno(errno, "faulthandler: cannot read the action of its internal signal");
@@ -96,6 +116,9 @@ void install_internal_handler(int signo) {
 }
 
 }  // namespace
+
+os_action_guard::os_action_guard() noexcept { lock_os_actions(); }
+os_action_guard::~os_action_guard() { unlock_os_actions(); }
 
 std::mutex& config_mutex() {
   static std::mutex m;
@@ -148,6 +171,7 @@ void ensure_engine() {
   exe_path[n > 0 ? n : 0] = '\0';
   altstack_size.store(compute_altstack_size(), std::memory_order_release);
   warm_up();
+  set_action_keeper(&kKeeper);
   install_internal_handler(chosen_internal != 0 ? chosen_internal : SIGRTMAX - 3);
   static_cast<void>(::pthread_atfork(nullptr, nullptr, &after_fork_in_child));
   engine_ready = true;
@@ -178,6 +202,7 @@ std::int64_t to_ns(std::chrono::duration<double> d) {
 
 // Installs the fatal handler for `s`; beneath it, what is there now.
 void install_fatal(int s) {
+  const fh::os_action_guard guard;
   struct sigaction current {};
   if (::sigaction(s, nullptr, &current) != 0) {
     fh::fatal_mask.fetch_and(~bit(s), std::memory_order_acq_rel);
@@ -203,6 +228,7 @@ void install_fatal(int s) {
 
 // Puts back the action beneath, if faulthandler's handler is still the one installed.
 void restore_beneath(int s, void (*ours)(int, siginfo_t*, void*)) noexcept {
+  const fh::os_action_guard guard;
   struct sigaction current {};
   if (::sigaction(s, nullptr, &current) != 0 || !fh::installs(current, ours)) return;
   struct sigaction previous {};
@@ -300,6 +326,7 @@ void dump_traceback(int fd, bool all_threads) {
     // The internal signal's handler may have been replaced since: take it back (what
     // replaced it becomes the action beneath, which gets every delivery that is not ours).
     const std::lock_guard lock(fh::config_mutex());
+    const fh::os_action_guard guard;
     struct sigaction current {};
     if (::sigaction(signo, nullptr, &current) == 0 &&
         !fh::installs(current, &fh::sigkit_faulthandler_internal_handler)) {
@@ -361,6 +388,7 @@ void register_signal(int signalnum, int fd, bool all_threads, bool chain) {
                                 " is sigkit's internal signal");
   }
   const std::lock_guard lock(fh::config_mutex());
+  const fh::os_action_guard guard;
   struct sigaction current {};
   if (::sigaction(signalnum, nullptr, &current) != 0) {
     throw std::system_error(std::error_code(errno, std::system_category()),

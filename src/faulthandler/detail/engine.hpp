@@ -16,6 +16,16 @@ namespace sigkit::detail::fh {
 /// Guards faulthandler's configuration (enable, disable, register_signal, ...).
 std::mutex& config_mutex();
 
+/// Holds the registry's hand-over lock (detail/action_keeper.hpp) while faulthandler takes
+/// a signal's OS action or gives it back, so that no sigaction of the registry's is lost.
+class os_action_guard {
+ public:
+  os_action_guard() noexcept;
+  ~os_action_guard();
+  os_action_guard(const os_action_guard&) = delete;
+  os_action_guard& operator=(const os_action_guard&) = delete;
+};
+
 /// One-time set-up: signal names, the executable's path, the alternate-stack size, the
 /// unwinder's warm-up, the internal signal's handler, the fork hook. Idempotent.
 /// Errors: std::system_error if the internal signal's handler cannot be installed.
