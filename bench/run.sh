@@ -36,6 +36,7 @@ if [[ -n ${SIGKIT_BENCH_QUICK:-} ]]; then
   micro_args=(--benchmark_min_time=0.01)
   pingpong_args=(--round-trips=2000 --seconds=0.5 --reps=1 "--cpu=$cpu")
   burst_args=(--count=20000 "--cpu=$cpu")
+  faulthandler_args=(--runs=50)
   shutdown_args=(--runs=10)
 else
   # Repetitions in random order, median reported: a noisy moment hits sigkit and its
@@ -45,6 +46,7 @@ else
               --benchmark_report_aggregates_only=true)
   pingpong_args=(--round-trips=20000 --seconds=2 --reps=5 "--cpu=$cpu")
   burst_args=(--count=20000 "--cpu=$cpu")
+  faulthandler_args=(--runs=1000)
   shutdown_args=(--runs=100)
 fi
 
@@ -71,6 +73,7 @@ run micro "$bin/sigkit_bench_micro" "${micro_args[@]}"
 run pingpong "$bin/sigkit_bench_pingpong" "${pingpong_args[@]}"
 run burst "$bin/sigkit_bench_burst" "${burst_args[@]}"
 run idle "$bin/sigkit_bench_idle" --seconds=1
+run faulthandler "$bin/sigkit_bench_faulthandler" "${faulthandler_args[@]}"
 run shutdown "$bin/sigkit_bench_shutdown" "${shutdown_args[@]}"
 
 echo

@@ -27,11 +27,20 @@ void lock_os_actions() noexcept {
 
 void unlock_os_actions() noexcept { hand_over_lock.store(false, std::memory_order_release); }
 
-int os_action(int signo, const struct sigaction* act, struct sigaction* old) noexcept {
-  lock_os_actions();
+int peek_os_action(int signo, struct sigaction* old) noexcept {
+  if (sys.sigaction(signo, nullptr, old) != 0) return -1;
   const action_keeper* k = keeper.load(std::memory_order_acquire);
+  if (k != nullptr && k->keeps(signo, *old)) return k->exchange_beneath(signo, nullptr, old);
+  return 0;
+}
+
+int os_action(int signo, const struct sigaction* act, struct sigaction* old) noexcept {
+  if (act == nullptr) return peek_os_action(signo, old);
+  lock_os_actions();
   int result = 0;
-  if (k != nullptr && k->keeps(signo)) {
+  const action_keeper* k = keeper.load(std::memory_order_acquire);
+  struct sigaction now {};
+  if (k != nullptr && sys.sigaction(signo, nullptr, &now) == 0 && k->keeps(signo, now)) {
     result = k->exchange_beneath(signo, act, old);
   } else {
     result = sys.sigaction(signo, act, old);
@@ -40,12 +49,6 @@ int os_action(int signo, const struct sigaction* act, struct sigaction* old) noe
   unlock_os_actions();
   errno = err;
   return result;
-}
-
-int peek_os_action(int signo, struct sigaction* old) noexcept {
-  const action_keeper* k = keeper.load(std::memory_order_acquire);
-  if (k != nullptr && k->keeps(signo)) return k->exchange_beneath(signo, nullptr, old);
-  return ::sigaction(signo, nullptr, old);
 }
 
 void reset_os_action_lock_after_fork() noexcept {

@@ -32,6 +32,15 @@
 #include "sigkit/sigkit.hpp"
 #include "support/test_support.hpp"
 
+#ifdef SIGKIT_TEST_TSAN
+// ThreadSanitizer handles SIGSEGV, SIGBUS, SIGFPE and SIGILL itself by default (it reports
+// them and exits 66); the crash reporter needs them, as the asan-ubsan preset's ASAN_OPTIONS
+// (handle_segv=0 ...) give them to it under AddressSanitizer. TSAN_OPTIONS still overrides.
+extern "C" const char* __tsan_default_options() {  // NOLINT(bugprone-reserved-identifier)
+  return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0";
+}
+#endif
+
 namespace {
 
 namespace fh = sigkit::faulthandler;
@@ -101,8 +110,9 @@ std::size_t count(const std::string& text, const std::string& needle) {
 
 const std::regex kFrameLine(R"(  #\d+ 0x[0-9a-f]+ \S+\+0x[0-9a-f]+)");
 
-// (UBSan would stop these before the CPU faults: it checks null stores and divisions.)
-__attribute__((noinline, no_sanitize("undefined"))) void null_dereference() {
+// (UBSan would stop these before the CPU faults: it checks null stores and divisions; TSan
+// would report threads faulting at once as racing stores to address 0.)
+__attribute__((noinline, no_sanitize("undefined"), no_sanitize_thread)) void null_dereference() {
   volatile int* volatile p = nullptr;
   *p = 1;
 }
@@ -153,6 +163,12 @@ TEST(FaulthandlerTest, DisableRestoresExactlyThePreviousAction) {
   auto same = [](const struct sigaction& a, const struct sigaction& b) {
     if ((a.sa_flags & ~kSaRestorer) != (b.sa_flags & ~kSaRestorer)) return false;
     if (a.sa_sigaction != b.sa_sigaction) return false;
+#ifdef SIGKIT_TEST_TSAN
+    // TSan's sigaction interceptor reports a full sa_mask after any SIG_DFL round trip (a
+    // plain sigaction(SIG_DFL) read back shows it, without sigkit): masks are compared in
+    // the other presets.
+    return true;
+#endif
     for (int s = 1; s < NSIG; ++s) {
       if (::sigismember(&a.sa_mask, s) != ::sigismember(&b.sa_mask, s)) return false;
     }
@@ -626,6 +642,11 @@ TEST(FaulthandlerDeathTest, AHangingReportStillEndsInTheOriginalSignal) {
 }
 
 TEST(FaulthandlerDeathTest, AFaultInsideTheReporterStillEndsInTheOriginalSignal) {
+#ifdef SIGKIT_TEST_TSAN
+  GTEST_SKIP() << "TSan runs the handler inside its own wrapper, which blocks the signal (it "
+                  "does not pass SA_NODEFER on): a fault inside the report kills at once by "
+                  "SIGSEGV; checked in the dev and asan-ubsan presets";
+#endif
   shared<std::atomic<std::int64_t>> fault_ns;
   report_file out;
   const int status = sigkit_test::run_in_child([&] {
@@ -698,7 +719,13 @@ TEST(FaulthandlerDeathTest, ThreadsCrashingTogetherGiveOneReport) {
   });
   EXPECT_TRUE(killed_by(status, SIGSEGV)) << sigkit_test::describe_status(status);
   EXPECT_EQ(count(out.text(), "Fatal signal: "), 1U) << out.text();
+#ifdef SIGKIT_TEST_TSAN
+  // Under TSan the racing threads are slowed by its wrapper: how many reach their handler
+  // before the first report ends varies. Still one report, and the right death.
+  EXPECT_LE(count(out.text(), "Also faulting: "), 3U) << out.text();
+#else
   EXPECT_EQ(count(out.text(), "Also faulting: "), 3U) << out.text();
+#endif
 }
 
 // ---- dump_traceback_later

@@ -15,8 +15,8 @@ namespace sigkit::detail {
 
 /// The keeper's two functions; both async-signal-safe.
 struct action_keeper {
-  /// True while the keeper's handler is the OS action of `signo`.
-  bool (*keeps)(int signo) noexcept;
+  /// True if `os_now`, the OS action of `signo` just read, is the keeper's own handler.
+  bool (*keeps)(int signo, const struct sigaction& os_now) noexcept;
   /// Reads (`old`) and/or replaces (`act`) the action beneath the keeper's. Returns 0.
   int (*exchange_beneath)(int signo, const struct sigaction* act, struct sigaction* old) noexcept;
 };
@@ -32,10 +32,12 @@ void unlock_os_actions() noexcept;
 
 /// The registry's sigaction(2): the action beneath the keeper for a signal it keeps, the
 /// OS's otherwise (through the syscall seam). Same contract as sigaction: 0, or -1 and errno.
-/// Thread safety: safe. Signal safety: not async-signal-safe (takes the hand-over lock).
+/// A read is one sigaction call and takes no lock; a write takes the hand-over lock, and one
+/// more sigaction call (a read) only while a keeper is registered.
+/// Thread safety: safe. Signal safety: not async-signal-safe (a write takes the lock).
 int os_action(int signo, const struct sigaction* act, struct sigaction* old) noexcept;
 
-/// os_action() for reading only, without the lock. Signal safety: async-signal-safe.
+/// os_action() for reading only. Signal safety: async-signal-safe.
 int peek_os_action(int signo, struct sigaction* old) noexcept;
 
 /// In a fork child (single-threaded): forget a hand-over lock held by another thread.

@@ -78,12 +78,10 @@ void warm_up() noexcept {
 
 // The action keeper (detail/action_keeper.hpp): while one of faulthandler's handlers is a
 // signal's OS action, the registry's sigaction calls read and write the action beneath it.
-bool keeps(int signo) noexcept {
-  struct sigaction current {};
-  if (::sigaction(signo, nullptr, &current) != 0) return false;
-  return installs(current, &sigkit_faulthandler_fatal_handler) ||
-         installs(current, &sigkit_faulthandler_user_handler) ||
-         installs(current, &sigkit_faulthandler_internal_handler);
+bool keeps(int /*signo*/, const struct sigaction& os_now) noexcept {
+  return installs(os_now, &sigkit_faulthandler_fatal_handler) ||
+         installs(os_now, &sigkit_faulthandler_user_handler) ||
+         installs(os_now, &sigkit_faulthandler_internal_handler);
 }
 
 int exchange_beneath(int signo, const struct sigaction* act, struct sigaction* old) noexcept {
@@ -143,21 +141,22 @@ void set_beneath(int signo, const struct sigaction& action) noexcept {
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_BLOCK, &all, &old);  // no handler of this thread reads it half-written
   beneath_action& b = beneath[signo];
+  // A seqlock without fences (ThreadSanitizer has none): the fields are stored with release
+  // after `seq` turned odd, so a reader that sees a new field also sees the odd `seq`.
   const std::uint32_t seq = b.seq.load(std::memory_order_relaxed);
   b.seq.store(seq + 1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
   // NOLINTBEGIN(cppcoreguidelines-pro-type-union-access)
   b.handler.store((action.sa_flags & SA_SIGINFO) != 0
                       ? reinterpret_cast<std::uintptr_t>(action.sa_sigaction)
                       : reinterpret_cast<std::uintptr_t>(action.sa_handler),
-                  std::memory_order_relaxed);
+                  std::memory_order_release);
   // NOLINTEND(cppcoreguidelines-pro-type-union-access)
-  b.flags.store(action.sa_flags, std::memory_order_relaxed);
+  b.flags.store(action.sa_flags, std::memory_order_release);
   std::uint64_t mask = 0;
   for (int s = 1; s < NSIG && s <= 64; ++s) {
     if (::sigismember(&action.sa_mask, s) == 1) mask |= bit(s);
   }
-  b.mask.store(mask, std::memory_order_relaxed);
+  b.mask.store(mask, std::memory_order_release);
   b.seq.store(seq + 2, std::memory_order_release);
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }

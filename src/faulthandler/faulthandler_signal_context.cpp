@@ -90,10 +90,9 @@ beneath_copy read_beneath(int signo) noexcept {
     const std::uint32_t before = b.seq.load(std::memory_order_acquire);
     if ((before & 1U) != 0) continue;  // a writer in another thread; it finishes quickly
     beneath_copy c{};
-    c.handler = b.handler.load(std::memory_order_relaxed);
-    c.flags = b.flags.load(std::memory_order_relaxed);
-    c.mask = b.mask.load(std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);
+    c.handler = b.handler.load(std::memory_order_acquire);
+    c.flags = b.flags.load(std::memory_order_acquire);
+    c.mask = b.mask.load(std::memory_order_acquire);
     if (b.seq.load(std::memory_order_relaxed) == before) return c;
   }
   return copy;
