@@ -1131,7 +1131,9 @@ void run_test_hook() noexcept {
         ::nanosleep(&second, nullptr);
       }
     case 2: {  // fault inside the reporter (not at null: UBSan would stop that first)
-      *reinterpret_cast<volatile int*>(std::uintptr_t{8}) = 1;  // NOLINT(performance-no-int-to-ptr)
+      // NOLINTNEXTLINE(performance-no-int-to-ptr)
+      volatile int* volatile unmapped = reinterpret_cast<volatile int*>(std::uintptr_t{8});
+      *unmapped = 1;
       return;
     }
     default:
