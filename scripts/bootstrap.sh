@@ -9,6 +9,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
   util-linux procps
   locales
+  binutils llvm gdb  # sigkit symbolize (addr2line, objcopy; llvm-symbolizer); core-file checks
 )
 
 missing=()

@@ -353,8 +353,7 @@ TEST(FaulthandlerOverflowTest, InAThreadCreatedAfterEnable) {
   check_overflow("overflow-late-thread", "clone");
 }
 
-// ---- 6. concurrent crashes
-// ------------------------------------------------------------------------
+// ---- 6. concurrent crashes -----------------------------------------------------------------
 
 TEST(FaulthandlerConcurrencyTest, EightThreadsCrashingGiveOneReport) {
   const int runs = repetitions(10, 200);
@@ -384,8 +383,7 @@ TEST(FaulthandlerDumpTest, ThirtyTwoThreads) {
   EXPECT_LE(dump_ns, 200'000'000LL) << "the dump took " << dump_ns / 1000000 << " ms";
 }
 
-// ---- 12. offline symbolization
-// ---------------------------------------------------------------------
+// ---- 12. offline symbolization -------------------------------------------------------------
 
 std::vector<std::string> where_of(const std::vector<json>& frames, std::size_t n) {
   std::vector<std::string> out;
@@ -582,8 +580,34 @@ TEST(FaulthandlerSymbolizeTest, JsonLinesFollowTheSchema) {
   EXPECT_GE(with_function, 4U);
 }
 
-// ---- the tool: sigkit faulthandler -- COMMAND
-// -----------------------------------------------------
+// ---- the README example ---------------------------------------------------------------------
+
+#ifdef SIGKIT_FH_CRASH_REPORT_EXAMPLE
+TEST(FaulthandlerExampleTest, TheReadmeCrashSymbolizesToItsLine) {
+  const run_result r = run_program({SIGKIT_FH_CRASH_REPORT_EXAMPLE});
+  ASSERT_TRUE(killed_by(r, SIGSEGV)) << describe(r) << r.err;
+  EXPECT_EQ(r.err.rfind("Fatal signal: Segmentation fault (SIGSEGV) at address 0x", 0), 0U)
+      << r.err;
+  EXPECT_EQ(count(r.err, "\nThread 0x"), 1U) << "the sleeping worker thread";
+  int crash_line = 0;
+  std::ifstream source(SIGKIT_FH_CRASH_REPORT_SOURCE);
+  std::string line;
+  for (int n = 1; std::getline(source, line); ++n) {
+    if (line.find("// the crash") != std::string::npos) crash_line = n;
+  }
+  bool found = false;
+  for (const auto& f : symbolized_frames(r.err)) {
+    if (f.value("function", "").find("customer_name_length") != std::string::npos) {
+      EXPECT_EQ(f.value("line", 0), crash_line) << f.dump();
+      found = true;
+      break;
+    }
+  }
+  EXPECT_TRUE(found) << r.err;
+}
+#endif
+
+// ---- the tool: sigkit faulthandler -- COMMAND ------------------------------------------------
 
 TEST(FaulthandlerToolTest, AnyProgramGetsAReportAndDiesAsItWould) {
   const run_result r = run_program({kTool, "faulthandler", "--", kPlain, "segv"});
@@ -667,6 +691,113 @@ TEST(FaulthandlerToolTest, FindsItsLibraryInAnInstallTree) {
       run_program({(bin / "sigkit").string(), "faulthandler", "--", kPlain, "segv"});
   EXPECT_TRUE(killed_by(r, SIGSEGV)) << describe(r) << r.err;
   EXPECT_EQ(r.err.rfind("Fatal signal: ", 0), 0U) << r.err;
+}
+
+}  // namespace
+
+namespace {
+
+// ---- the report parser (in-process; a parser of outside text) ------------------------------
+
+TEST(FaulthandlerParseTest, TextFramesAndModules) {
+  const std::string report =
+      "noise before\n"
+      "Fatal signal: Segmentation fault (SIGSEGV) at address 0x0, code SEGV_MAPERR\n\n"
+      "Current thread 0x7f00 (most recent call first):\n"
+      "  #0 0x55d1c0a01279 /opt/my app/bin+0x1279\n"
+      "  #1 0x55d1c0a01300 /opt/my app/bin+0x1300 in main\n"
+      "  #2 0x10 [unknown]+0x10\n"
+      "  ... #128 to #200: 73 frames not shown\n\n"
+      "Modules (base, build-id, path):\n"
+      "  0x55d1c0a00000 3f2a9c01 /opt/my app/bin\n"
+      "  0x7f0000000000 - /usr/lib/libnoid.so\n"
+      "after\n";
+  const auto parsed = sigkit::cli::parse_report(report);
+  ASSERT_EQ(parsed.frames.size(), 3U);
+  EXPECT_EQ(parsed.frames[0].module, "/opt/my app/bin");
+  EXPECT_EQ(parsed.frames[0].offset, 0x1279U);
+  EXPECT_TRUE(parsed.frames[0].exact);
+  EXPECT_FALSE(parsed.frames[1].exact);
+  EXPECT_EQ(parsed.frames[1].text_end,
+            std::string("  #1 0x55d1c0a01300 /opt/my app/bin+0x1300").size());
+  EXPECT_EQ(parsed.frames[2].module, "");
+  ASSERT_EQ(parsed.tables.size(), 1U);
+  ASSERT_EQ(parsed.tables[0].size(), 2U);
+  EXPECT_EQ(parsed.tables[0][0].build_id, "3f2a9c01");
+  EXPECT_EQ(parsed.tables[0][1].build_id, "");
+  EXPECT_EQ(parsed.frames[0].table, 0U);
+  EXPECT_EQ(parsed.lines.size(), 13U);
+}
+
+TEST(FaulthandlerParseTest, JsonLinesAndSeveralReports) {
+  const std::string report =
+      R"({"type":"report","version":1,"kind":"dump","pid":1})"
+      "\n"
+      R"({"type":"frame","tid":1,"index":0,"pc":"0x5000","module":"/a","offset":"0x100","exact":true})"
+      "\n"
+      R"({"type":"module","path":"/a","base":"0x4f00","build_id":"abcd"})"
+      "\n"
+      R"({"type":"end"})"
+      "\n"
+      R"({"type":"report","version":1,"kind":"dump","pid":2})"
+      "\n"
+      R"({"type":"frame","tid":2,"index":1,"pc":"0x6000","module":"/a","offset":"0x200","exact":false})"
+      "\n"
+      R"({"type":"module","path":"/a","base":"0x5e00","build_id":"ef01"})"
+      "\n"
+      R"({"type":"end"})"
+      "\n";
+  const auto parsed = sigkit::cli::parse_report(report);
+  ASSERT_EQ(parsed.frames.size(), 2U);
+  ASSERT_EQ(parsed.tables.size(), 2U);
+  EXPECT_EQ(parsed.tables[parsed.frames[0].table][0].build_id, "abcd");
+  EXPECT_EQ(parsed.tables[parsed.frames[1].table][0].build_id, "ef01");
+  EXPECT_FALSE(parsed.frames[1].exact);
+}
+
+TEST(FaulthandlerParseTest, MalformedInputNeverThrows) {
+  const std::vector<std::string> inputs{
+      "",
+      "\n\n",
+      "  #",
+      "  #x 0x1 a+0x1",
+      "  #1 0x a+0x1",
+      "  #1 0x1 +0x1",
+      "  #1 0x1 a+0x",
+      "  #99999999999999999999 0x1 a+0x1",
+      "  #1 0x11111111111111111111 a+0x1",
+      "Modules (base, build-id, path):\n  0x1 zz /x\n  0x1",
+      "{",
+      "{\"type\":1}",
+      "{\"type\":\"frame\",\"index\":-1,\"pc\":\"0x1\",\"offset\":\"0x1\"}",
+      "{\"type\":\"module\",\"path\":7,\"base\":\"0x1\"}",
+      std::string("\0\xff\n", 3)};
+  for (const auto& input : inputs) {
+    const auto parsed = sigkit::cli::parse_report(input);
+    for (const auto& f : parsed.frames) EXPECT_LT(f.line, parsed.lines.size());
+  }
+  EXPECT_EQ(sigkit::cli::elf_build_id(""), "");
+  EXPECT_EQ(sigkit::cli::elf_build_id("\x7f"
+                                      "ELF"),
+            "");
+  std::string truncated = sigkit_fh_test::read_file(kChainO0).substr(0, 200);
+  EXPECT_EQ(sigkit::cli::elf_build_id(truncated), "");
+  EXPECT_EQ(sigkit::cli::elf_build_id(sigkit_fh_test::read_file(kChainO0)).size(), 40U);
+}
+
+TEST(FaulthandlerParseTest, SymbolizeReportsAMissingModuleAndGoesOn) {
+  const std::string report =
+      "Current thread 0x1 (most recent call first):\n"
+      "  #0 0x1000 /nonexistent/module+0x1000\n\n"
+      "Modules (base, build-id, path):\n"
+      "  0x0 abcdef /nonexistent/module\n";
+  std::ostringstream out;
+  std::ostringstream err;
+  sigkit::cli::symbolize_options options;
+  EXPECT_EQ(sigkit::cli::symbolize_report(report, options, out, err), 1);
+  EXPECT_EQ(out.str(), report) << "the lines pass through unchanged";
+  EXPECT_NE(err.str().find("sigkit: symbolize: /nonexistent/module: not found"), std::string::npos)
+      << err.str();
 }
 
 }  // namespace
