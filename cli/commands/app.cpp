@@ -247,7 +247,8 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
   timeout_cmd->prefix_command();
 
   std::vector<std::string> faulthandler_command_line;  // what follows `faulthandler ... --`
-  const subcommand_hook faulthandler_hook = add_faulthandler_command(app, faulthandler_command_line);
+  const subcommand_hook faulthandler_hook =
+      add_faulthandler_command(app, faulthandler_command_line);
   const subcommand_hook symbolize_hook = add_symbolize_command(app);
 
   app.footer("Run 'sigkit COMMAND --help' for the options of a command.");

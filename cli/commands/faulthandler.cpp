@@ -42,7 +42,9 @@ std::string resolve_command(const std::string& command) {
     const std::size_t colon = dirs.find(':');
     std::string dir(dirs.substr(0, colon));
     if (dir.empty()) dir = ".";
-    const std::string candidate = dir + "/" + command;
+    std::string candidate = std::move(dir);
+    candidate += '/';
+    candidate += command;
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     if (colon == std::string_view::npos) return {};
     dirs.remove_prefix(colon + 1);

@@ -159,7 +159,7 @@ parsed_report parse_report(std::string_view text) {
       if (object.is_object() && object.contains("type") && object["type"].is_string()) {
         report.line_is_json.back() = true;
         in_modules = false;
-        const std::string& type = object["type"].get_ref<const std::string&>();
+        const auto& type = object["type"].get_ref<const std::string&>();
         if (type == "frame") {
           const auto offset = json_hex(object.value("offset", json()));
           const auto pc = json_hex(object.value("pc", json()));
@@ -551,7 +551,8 @@ int symbolize_report(std::string_view text, const symbolize_options& options, st
   dirs.emplace_back("/usr/lib/debug");
   std::map<std::string, std::string> reported_errors;  // one message per module and cause
   for (const auto& [key, frames] : by_module) {
-    const auto& [table_index, path] = key;
+    const std::size_t table_index = key.first;
+    const std::string& path = key.second;
     const auto& table = report.tables[table_index];
     const auto module = std::find_if(table.begin(), table.end(),
                                      [&path](const report_module& m) { return m.path == path; });
@@ -594,7 +595,10 @@ int symbolize_report(std::string_view text, const symbolize_options& options, st
       problem = fmt::format("{}: not found", path);
     }
     if (!problem.empty()) {
-      if (reported_errors.emplace(path + "#" + problem, problem).second) {
+      std::string key_text = path;
+      key_text += '#';
+      key_text += problem;
+      if (reported_errors.emplace(std::move(key_text), problem).second) {
         err << "sigkit: symbolize: " << problem << "\n";
       }
       status = exit_error;

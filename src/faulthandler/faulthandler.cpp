@@ -37,13 +37,14 @@ int chosen_internal = 0;    // guarded by config_mutex; 0: the default
 }
 
 std::size_t compute_altstack_size() noexcept {
-  std::size_t minimum = static_cast<std::size_t>(SIGSTKSZ);
+  auto minimum = static_cast<std::size_t>(SIGSTKSZ);
 #ifdef AT_MINSIGSTKSZ
   const unsigned long from_kernel = ::getauxval(AT_MINSIGSTKSZ);
   if (from_kernel > minimum) minimum = from_kernel;
 #endif
+  constexpr std::size_t kLeast = std::size_t{64} * 1024;
   std::size_t size = 4 * minimum;
-  if (size < 64 * 1024) size = 64 * 1024;
+  if (size < kLeast) size = kLeast;
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   size *= 4;  // instrumented frames are larger (Abseil uses 5x under sanitizers)
 #elif defined(__has_feature)

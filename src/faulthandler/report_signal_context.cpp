@@ -361,7 +361,7 @@ bool is_stack_overflow(const siginfo_t* info, const ucontext_t* uc) noexcept {
   }
   const auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
   const std::uintptr_t sp = stack_pointer_of(uc);
-  constexpr std::uintptr_t kBelow = 256 * 1024;
+  constexpr std::uintptr_t kBelow = std::uintptr_t{256} * 1024;
   constexpr std::uintptr_t kAbove = 4096;
   return sp != 0 && address + kBelow >= sp && address <= sp + kAbove;
 }
@@ -470,21 +470,21 @@ void write_frame(line_writer& w, int tid, std::uint64_t index, std::uintptr_t pc
   static_cast<void>(faulted);
   const std::uintptr_t offset = m != nullptr ? pc - m->base : pc;
   if (json()) {
-    w.put("{\"type\":\"frame\",\"tid\":");
+    w.put(R"({"type":"frame","tid":)");
     w.dec(static_cast<std::uint64_t>(tid));
-    w.put(",\"index\":");
+    w.put(R"(,"index":)");
     w.dec(index);
-    w.put(",\"pc\":\"");
+    w.put(R"(,"pc":")");
     w.hex0x(pc);
-    w.put("\",\"module\":");
+    w.put(R"(","module":)");
     if (m != nullptr) {
       w.json_string(m->path);
     } else {
       w.put("null");
     }
-    w.put(",\"offset\":\"");
+    w.put(R"(,"offset":")");
     w.hex0x(offset);
-    w.put("\",\"exact\":");
+    w.put(R"(","exact":)");
     w.put(exact ? "true" : "false");
     w.put('}');
   } else {
@@ -509,15 +509,15 @@ void write_fold(line_writer& w, int tid, const frame_trace& t, std::uint64_t fir
   const bool repeats = t.cycle != 0 && (t.first_mismatch == kNone || t.first_mismatch > last);
   const std::uint64_t count = last - first + 1;
   if (json()) {
-    w.put("{\"type\":\"folded\",\"tid\":");
+    w.put(R"({"type":"folded","tid":)");
     w.dec(static_cast<std::uint64_t>(tid));
-    w.put(",\"first\":");
+    w.put(R"(,"first":)");
     w.dec(first);
-    w.put(",\"last\":");
+    w.put(R"(,"last":)");
     w.dec(last);
-    w.put(",\"count\":");
+    w.put(R"(,"count":)");
     w.dec(count);
-    w.put(",\"cycle\":");
+    w.put(R"(,"cycle":)");
     w.dec(repeats ? t.cycle : 0);
     w.put('}');
   } else {
@@ -541,11 +541,11 @@ void write_fold(line_writer& w, int tid, const frame_trace& t, std::uint64_t fir
 
 void write_trace_note(line_writer& w, int tid, const char* what, std::uint64_t frames) noexcept {
   if (json()) {
-    w.put("{\"type\":\"note\",\"tid\":");
+    w.put(R"({"type":"note","tid":)");
     w.dec(static_cast<std::uint64_t>(tid));
-    w.put(",\"note\":");
+    w.put(R"(,"note":)");
     w.json_string(what);
-    w.put(",\"frames\":");
+    w.put(R"(,"frames":)");
     w.dec(frames);
     w.put('}');
   } else {
@@ -577,13 +577,13 @@ void write_frames(line_writer& w, int tid, const frame_trace& t) noexcept {
 void write_thread_header(line_writer& w, bool current, std::uintptr_t pthread, int tid,
                          const char* name) noexcept {
   if (json()) {
-    w.put("{\"type\":\"thread\",\"current\":");
+    w.put(R"({"type":"thread","current":)");
     w.put(current ? "true" : "false");
-    w.put(",\"thread\":\"");
+    w.put(R"(,"thread":")");
     w.hex0x(pthread);
-    w.put("\",\"tid\":");
+    w.put(R"(","tid":)");
     w.dec(static_cast<std::uint64_t>(tid));
-    w.put(",\"name\":");
+    w.put(R"(,"name":)");
     w.json_string(name);
     w.put('}');
   } else {
@@ -602,15 +602,15 @@ void blank_line(line_writer& w) noexcept {
 
 void put_signal_fields_json(line_writer& w, int signo, int code, std::uintptr_t address, pid_t pid,
                             uid_t uid) noexcept {
-  w.put("\"signal\":");
+  w.put(R"("signal":)");
   w.dec(static_cast<std::uint64_t>(signo));
-  w.put(",\"name\":\"");
+  w.put(R"(,"name":")");
   put_signal_name(w, signo);
-  w.put("\",\"description\":\"");
+  w.put(R"(","description":")");
   put_signal_description(w, signo);
-  w.put("\",\"code\":");
+  w.put(R"(","code":)");
   w.sdec(code);
-  w.put(",\"code_name\":");
+  w.put(R"(,"code_name":)");
   const char* cn = code_name(signo, code);
   if (cn != nullptr) {
     w.put('"');
@@ -620,14 +620,14 @@ void put_signal_fields_json(line_writer& w, int signo, int code, std::uintptr_t 
     w.put("null");
   }
   if (has_fault_address(signo, code)) {
-    w.put(",\"address\":\"");
+    w.put(R"(,"address":")");
     w.hex0x(address);
     w.put('"');
   }
   if (is_sent(code)) {
-    w.put(",\"sender_pid\":");
+    w.put(R"(,"sender_pid":)");
     w.dec(static_cast<std::uint64_t>(pid));
-    w.put(",\"sender_uid\":");
+    w.put(R"(,"sender_uid":)");
     w.dec(static_cast<std::uint64_t>(uid));
   }
 }
@@ -667,7 +667,7 @@ void write_first_line(line_writer& w, const report_request& r) noexcept {
   const uid_t uid = info != nullptr ? info->si_uid : 0;
   const bool overflow = r.kind == report_kind::fatal && is_stack_overflow(info, r.uc);
   if (json()) {
-    w.put("{\"type\":\"report\",\"version\":1,\"kind\":\"");
+    w.put(R"({"type":"report","version":1,"kind":")");
     switch (r.kind) {
       case report_kind::fatal:
         w.put("fatal");
@@ -682,18 +682,18 @@ void write_first_line(line_writer& w, const report_request& r) noexcept {
         w.put("timeout");
         break;
     }
-    w.put("\",\"pid\":");
+    w.put(R"(","pid":)");
     w.dec(static_cast<std::uint64_t>(::getpid()));
     if (r.kind == report_kind::fatal || r.kind == report_kind::user_signal) {
       w.put(',');
       put_signal_fields_json(w, signo, code, address, pid, uid);
     }
     if (r.kind == report_kind::fatal) {
-      w.put(",\"stack_overflow\":");
+      w.put(R"(,"stack_overflow":)");
       w.put(overflow ? "true" : "false");
     }
     if (r.kind == report_kind::timeout) {
-      w.put(",\"timeout_ns\":");
+      w.put(R"(,"timeout_ns":)");
       w.dec(static_cast<std::uint64_t>(r.timeout_ns));
     }
     w.put('}');
@@ -732,9 +732,9 @@ void write_first_line(line_writer& w, const report_request& r) noexcept {
 void write_exception_line(line_writer& w) noexcept {
   if (!exception_text_ready.load(std::memory_order_acquire)) return;
   if (json()) {
-    w.put("{\"type\":\"exception\",\"exception_type\":");
+    w.put(R"({"type":"exception","exception_type":)");
     w.json_string(exception_type);
-    w.put(",\"what\":");
+    w.put(R"(,"what":)");
     w.json_string(exception_what, kMaxExceptionText);
     w.put('}');
   } else {
@@ -967,21 +967,21 @@ void collect_other_threads(std::uint32_t generation) noexcept {
 void write_unresponsive(line_writer& w, const thread_slot& s) noexcept {
   const int tid = s.tid.load(std::memory_order_relaxed);
   if (json()) {
-    w.put("{\"type\":\"unresponsive\",\"tid\":");
+    w.put(R"({"type":"unresponsive","tid":)");
     w.dec(static_cast<std::uint64_t>(tid));
-    w.put(",\"name\":");
+    w.put(R"(,"name":)");
     w.json_string(s.name);
-    w.put(",\"sigblk\":\"");
+    w.put(R"(,"sigblk":")");
     w.hex_width(s.sigblk, 16);
-    w.put("\",\"state\":\"");
+    w.put(R"(","state":")");
     w.put(s.proc_state >= 0x20 && s.proc_state < 0x7f ? s.proc_state : '?');
-    w.put("\"}");
+    w.put(R"("})");
   } else {
     w.put("Thread tid ");
     w.dec(static_cast<std::uint64_t>(tid));
-    w.put(" \"");
+    w.put(R"( ")");
     w.text_string(s.name);
-    w.put("\": unresponsive, SigBlk=");
+    w.put(R"(": unresponsive, SigBlk=)");
     w.hex_width(s.sigblk, 16);
     w.put(", state ");
     w.put(s.proc_state >= 0x20 && s.proc_state < 0x7f ? s.proc_state : '?');
@@ -1016,7 +1016,7 @@ void write_other_threads(line_writer& w, std::uint32_t generation) noexcept {
   if (threads_not_shown > 0) {
     blank_line(w);
     if (json()) {
-      w.put("{\"type\":\"threads_not_shown\",\"count\":");
+      w.put(R"({"type":"threads_not_shown","count":)");
       w.dec(threads_not_shown);
       w.put('}');
     } else {
@@ -1053,7 +1053,7 @@ void write_faulting_threads(line_writer& w) noexcept {
     if (f.state.load(std::memory_order_acquire) != 2) continue;
     blank_line(w);
     if (json()) {
-      w.put("{\"type\":\"also_faulting\",\"tid\":");
+      w.put(R"({"type":"also_faulting","tid":)");
       w.dec(static_cast<std::uint64_t>(f.tid));
       w.put(',');
       put_signal_fields_json(w, f.signo, f.code, f.address, 0, 0);
@@ -1070,7 +1070,7 @@ void write_faulting_threads(line_writer& w) noexcept {
   }
   if (n > kMaxFaulting) {
     if (json()) {
-      w.put("{\"type\":\"also_faulting_not_shown\",\"count\":");
+      w.put(R"({"type":"also_faulting_not_shown","count":)");
       w.dec(n - kMaxFaulting);
       w.put('}');
     } else {
@@ -1092,11 +1092,11 @@ void write_modules(line_writer& w) noexcept {
   for (std::size_t i = 0; i < module_count; ++i) {
     const module_entry& m = modules[i];
     if (json()) {
-      w.put("{\"type\":\"module\",\"path\":");
+      w.put(R"({"type":"module","path":)");
       w.json_string(m.path);
-      w.put(",\"base\":\"");
+      w.put(R"(,"base":")");
       w.hex0x(m.base);
-      w.put("\",\"build_id\":");
+      w.put(R"(","build_id":)");
       if (m.build_id_size > 0) {
         w.put('"');
         for (std::size_t k = 0; k < m.build_id_size; ++k) w.hex_width(m.build_id[k], 2);
@@ -1189,7 +1189,7 @@ void write_report(const report_request& r) noexcept {
   if (r.kind == report_kind::fatal) write_faulting_threads(w);
   write_modules(w);
   if (json()) {
-    w.put("{\"type\":\"end\"}");
+    w.put(R"({"type":"end"})");
     w.end_line();
   }
   w.flush();
