@@ -157,9 +157,9 @@ int main(int argc, char** argv) {
   sigkit_bench::latency_stats stats[3];
   for (std::size_t c = 0; c < 3; ++c) {
     stats[c] = sigkit_bench::compute_stats(samples[c].data(), samples[c].size(), wall);
-    std::fprintf(stderr, "%-36s runs %zu failed %zu  mean %.1f us  p50 %.1f us  p99 %.1f us\n",
-                 names[c], samples[c].size(), failures[c], stats[c].mean_us, stats[c].p50_us,
-                 stats[c].p99_us);
+    static_cast<void>(std::fprintf(
+        stderr, "%-36s runs %zu failed %zu  mean %.1f us  p50 %.1f us  p99 %.1f us\n", names[c],
+        samples[c].size(), failures[c], stats[c].mean_us, stats[c].p50_us, stats[c].p99_us));
   }
   const auto& raw = stats[0];
   auto result = [](const sigkit_bench::latency_stats& s, std::size_t failed) {

@@ -706,6 +706,7 @@ TEST(FaulthandlerDeathTest, ThreadsCrashingTogetherGiveOneReport) {
     fh::enable(out.fd(), true);
     std::atomic<int> arrived{0};
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int i = 0; i < 4; ++i) {
       threads.emplace_back([&arrived] {
         arrived.fetch_add(1);
@@ -823,10 +824,10 @@ TEST(FaulthandlerTest, RegisteredSignalChainsToThePreviousHandlerOnlyWhenAsked) 
   ::sigaction(SIGUSR2, &plain, nullptr);
   report_file out;
   fh::register_signal(SIGUSR2, out.fd(), false, false);
-  ::raise(SIGUSR2);
+  static_cast<void>(::raise(SIGUSR2));
   EXPECT_EQ(g_plain_calls.load(), 0);
   fh::register_signal(SIGUSR2, out.fd(), false, true);
-  ::raise(SIGUSR2);
+  static_cast<void>(::raise(SIGUSR2));
   EXPECT_EQ(g_plain_calls.load(), 1);
   EXPECT_EQ(count(out.text(), "Current thread 0x"), 2U);
   EXPECT_TRUE(fh::unregister(SIGUSR2));
@@ -840,7 +841,7 @@ TEST(FaulthandlerTest, RegisteredSignalChainsToADeferredSigkitHandler) {
   sigkit::signal(SIGUSR1, [&calls](int) { ++calls; });
   report_file out;
   fh::register_signal(SIGUSR1, out.fd(), false, true);
-  ::raise(SIGUSR1);
+  static_cast<void>(::raise(SIGUSR1));
   EXPECT_EQ(count(out.text(), "Current thread 0x"), 1U) << "dumped at once, in the handler";
   EXPECT_TRUE(sigkit_test::checkpoint_until([&calls] { return calls == 1; }));
   EXPECT_TRUE(fh::unregister(SIGUSR1));
@@ -933,13 +934,14 @@ TEST(FaulthandlerTest, PrepareThreadGivesAnAlternateStackFreedAtThreadExit) {
   EXPECT_GE(size, 64U * 1024);
   // Unmapped when the thread ended: msync on it fails with ENOMEM.
   const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the page that held the stack
   void* start = reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(seen) & ~(page - 1));
   EXPECT_EQ(::msync(start, page, MS_ASYNC), -1);
   EXPECT_EQ(errno, ENOMEM);
 }
 
 TEST(FaulthandlerTest, ALargeEnoughAlternateStackIsKept) {
-  std::vector<char> mine(1024 * 1024);
+  std::vector<char> mine(std::size_t{1024} * 1024);
   stack_t own{};
   own.ss_sp = mine.data();
   own.ss_size = mine.size();

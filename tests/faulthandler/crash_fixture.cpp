@@ -203,7 +203,7 @@ __attribute__((noinline)) int depth64(int n) {
 }
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr, "crash_fixture: %s\n", why);
+  static_cast<void>(std::fprintf(stderr, "crash_fixture: %s\n", why));
   std::exit(2);
 }
 
@@ -296,14 +296,14 @@ int main(int argc, char** argv) {
     } else if (arg == "--current-thread") {
       settings.all_threads = false;
     } else if (arg.rfind("--out=", 0) == 0) {
-      settings.fd = std::atoi(arg.c_str() + 6);
+      settings.fd = static_cast<int>(std::strtol(arg.c_str() + 6, nullptr, 10));
     } else if (arg.rfind("--count-allocations=", 0) == 0) {
-      g_count_fd = std::atoi(arg.c_str() + 20);
+      g_count_fd = static_cast<int>(std::strtol(arg.c_str() + 20, nullptr, 10));
       sigkit::detail::fh::test_hook_callback.store(&on_report_phase);
     } else if (arg.rfind("--stamp=", 0) == 0) {
-      g_stamp_fd = std::atoi(arg.c_str() + 8);
+      g_stamp_fd = static_cast<int>(std::strtol(arg.c_str() + 8, nullptr, 10));
     } else if (arg.rfind("--hang-timeout=", 0) == 0) {
-      settings.hang_timeout = std::chrono::duration<double>(std::atof(arg.c_str() + 15));
+      settings.hang_timeout = std::chrono::duration<double>(std::strtod(arg.c_str() + 15, nullptr));
     } else if (arg == "--no-enable") {
       enable = false;
     } else if (arg == "--trap") {
@@ -357,6 +357,7 @@ int main(int argc, char** argv) {
     // Eight threads fault at once (a spin barrier, then a null dereference each).
     std::atomic<int> arrived{0};
     std::vector<std::thread> threads;
+    threads.reserve(8);
     for (int i = 0; i < 8; ++i) {
       threads.emplace_back([&arrived] {
         arrived.fetch_add(1);
@@ -392,6 +393,7 @@ int main(int argc, char** argv) {
     // Other threads allocate in a loop; then one allocation faults holding the allocator lock.
     g_allocator_locking = true;
     std::vector<std::thread> threads;
+    threads.reserve(3);
     for (int i = 0; i < 3; ++i) {
       threads.emplace_back([] {
         for (;;) {
@@ -410,6 +412,7 @@ int main(int argc, char** argv) {
   if (mode == "fault-while-dlopen") {
     std::atomic<bool> started{false};
     std::vector<std::thread> threads;
+    threads.reserve(2);
     for (int i = 0; i < 2; ++i) {
       threads.emplace_back([&started] {
         for (;;) {
@@ -429,6 +432,7 @@ int main(int argc, char** argv) {
   if (mode == "fault-while-printf") {
     std::atomic<bool> started{false};
     std::vector<std::thread> threads;
+    threads.reserve(3);
     for (int i = 0; i < 3; ++i) {
       threads.emplace_back([&started, i] {
         for (long n = 0;; ++n) {

@@ -130,7 +130,7 @@ void check_call_chain(const std::string& fixture, bool optimized) {
         const std::uint64_t address = i == 0 ? frame->offset : frame->offset - 1;
         std::ostringstream command;
         command << "addr2line -f -e " << frame->module << " 0x" << std::hex << address;
-        FILE* pipe = ::popen(command.str().c_str(), "r");
+        FILE* pipe = ::popen(command.str().c_str(), "r");  // NOLINT(cert-env33-c)
         char name[256] = {};
         ASSERT_NE(std::fgets(name, sizeof name, pipe), nullptr);
         ::pclose(pipe);
@@ -378,6 +378,7 @@ TEST(FaulthandlerDumpTest, ThirtyTwoThreads) {
   EXPECT_EQ(count(r.err, ": unresponsive, SigBlk="), 1U) << r.err;
   long long dump_ns = -1;
   int eintr = -1;
+  // NOLINTNEXTLINE(cert-err34-c): the fixture prints both numbers
   ASSERT_EQ(std::sscanf(r.out.c_str(), "dump_ns=%lld eintr=%d", &dump_ns, &eintr), 2) << r.out;
   EXPECT_EQ(eintr, 0) << "a thread in read() saw EINTR";
   EXPECT_LE(dump_ns, 200'000'000LL) << "the dump took " << dump_ns / 1000000 << " ms";
@@ -445,7 +446,9 @@ TEST(FaulthandlerSymbolizeTest, AStrippedBinaryWithItsDebugFileByBuildId) {
   temp_dir dir;
   const std::string app = dir.path() + "/app";
   const std::string debug = dir.path() + "/app.debug";
+  // NOLINTNEXTLINE(cert-env33-c): the test runs binutils on paths it made
   ASSERT_EQ(std::system(("objcopy --only-keep-debug " + kChainO0 + " " + debug).c_str()), 0);
+  // NOLINTNEXTLINE(cert-env33-c)
   ASSERT_EQ(std::system(("objcopy --strip-all " + kChainO0 + " " + app).c_str()), 0);
   const std::string id = sigkit::cli::elf_build_id(sigkit_fh_test::read_file(app));
   ASSERT_EQ(id, sigkit::cli::elf_build_id(sigkit_fh_test::read_file(debug)));
@@ -756,22 +759,21 @@ TEST(FaulthandlerParseTest, JsonLinesAndSeveralReports) {
 }
 
 TEST(FaulthandlerParseTest, MalformedInputNeverThrows) {
-  const std::vector<std::string> inputs{
-      "",
-      "\n\n",
-      "  #",
-      "  #x 0x1 a+0x1",
-      "  #1 0x a+0x1",
-      "  #1 0x1 +0x1",
-      "  #1 0x1 a+0x",
-      "  #99999999999999999999 0x1 a+0x1",
-      "  #1 0x11111111111111111111 a+0x1",
-      "Modules (base, build-id, path):\n  0x1 zz /x\n  0x1",
-      "{",
-      "{\"type\":1}",
-      "{\"type\":\"frame\",\"index\":-1,\"pc\":\"0x1\",\"offset\":\"0x1\"}",
-      "{\"type\":\"module\",\"path\":7,\"base\":\"0x1\"}",
-      std::string("\0\xff\n", 3)};
+  const std::vector<std::string> inputs{"",
+                                        "\n\n",
+                                        "  #",
+                                        "  #x 0x1 a+0x1",
+                                        "  #1 0x a+0x1",
+                                        "  #1 0x1 +0x1",
+                                        "  #1 0x1 a+0x",
+                                        "  #99999999999999999999 0x1 a+0x1",
+                                        "  #1 0x11111111111111111111 a+0x1",
+                                        "Modules (base, build-id, path):\n  0x1 zz /x\n  0x1",
+                                        "{",
+                                        "{\"type\":1}",
+                                        R"({"type":"frame","index":-1,"pc":"0x1","offset":"0x1"})",
+                                        R"({"type":"module","path":7,"base":"0x1"})",
+                                        std::string("\0\xff\n", 3)};
   for (const auto& input : inputs) {
     const auto parsed = sigkit::cli::parse_report(input);
     for (const auto& f : parsed.frames) EXPECT_LT(f.line, parsed.lines.size());

@@ -21,10 +21,11 @@ static int recurse(int n) {  // NOLINT(misc-no-recursion)
 
 static void* overflow(void* unused) {
   (void)unused;
-  return reinterpret_cast<void*>(static_cast<long>(recurse(0)));
+  return reinterpret_cast<void*>(
+      static_cast<long>(recurse(0)));  // NOLINT(performance-no-int-to-ptr)
 }
 
-__attribute__((noinline)) static void plain_crash(void) {
+__attribute__((noinline)) static void plain_crash() {
   volatile int* volatile p = nullptr;
   *p = 1;
 }
@@ -37,9 +38,10 @@ int main(int argc, char** argv) {
     pthread_create(&t, nullptr, overflow, nullptr); /* created after the preload enabled reports */
     pthread_join(t, nullptr);
   }
-  if (std::strcmp(argv[1], "exit") == 0 && argc > 2) return std::atoi(argv[2]);
+  if (std::strcmp(argv[1], "exit") == 0 && argc > 2)
+    return static_cast<int>(std::strtol(argv[2], nullptr, 10));
   if (std::strcmp(argv[1], "kill") == 0 && argc > 2) {
-    raise(std::atoi(argv[2]));
+    static_cast<void>(raise(static_cast<int>(std::strtol(argv[2], nullptr, 10))));
     return 0;
   }
   if (std::strcmp(argv[1], "spawn-segv") == 0) {
