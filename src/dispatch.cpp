@@ -15,6 +15,7 @@
 #include <cstring>
 #include <deque>
 
+#include "detail/action_keeper.hpp"
 #include "detail/fastpath.hpp"
 #include "detail/registry.hpp"
 #include "detail/state.hpp"
@@ -269,7 +270,7 @@ void dispatch_one(int s, bool was_tripped) {
 // action the OS has now is what a delivery would have met. Carried out here and now.
 void run_current_os_action(int s, const siginfo& info) noexcept {
   struct sigaction action {};
-  if (::sigaction(s, nullptr, &action) != 0) return;
+  if (peek_os_action(s, &action) != 0) return;  // (beneath the crash reporter, if it keeps s)
   if ((action.sa_flags & SA_SIGINFO) != 0) {
     if (action.sa_sigaction == &sigkit_os_handler) return;
     siginfo_t native = to_native(info);

@@ -81,7 +81,7 @@ std::string find_preload_library() {
   if (const char* forced = std::getenv("SIGKIT_FAULTHANDLER_LIBRARY");  // NOLINT
       forced != nullptr && *forced != '\0') {
     if (::access(forced, R_OK) != 0) {
-      throw cli_error(fmt::format("faulthandler: SIGKIT_FAULTHANDLER_LIBRARY={}: {}", forced,
+      throw cli_error(fmt::format("faulthandler: SIGKIT_FAULTHANDLER_LIBRARY={}: {}", quote(forced),
                                   std::strerror(errno)),
                       exit_failure);
     }
@@ -99,7 +99,7 @@ std::string find_preload_library() {
     if (::access(candidate.c_str(), R_OK) == 0) {
       return fs::weakly_canonical(candidate, ec).string();
     }
-    looked += (looked.empty() ? "" : ", ") + candidate.lexically_normal().string();
+    looked += (looked.empty() ? "" : ", ") + quote(candidate.lexically_normal().string());
   }
   throw cli_error(fmt::format("faulthandler: cannot find {} (looked for {})", kPreloadName,
                               looked.empty() ? "nothing: /proc/self/exe is unreadable" : looked),
@@ -128,7 +128,8 @@ std::vector<std::pair<std::string, std::string>> faulthandler_environment(
 
 int faulthandler_command(const faulthandler_options& options, std::ostream& err) {
   if (options.command.empty()) {
-    throw cli_error("faulthandler: no COMMAND given", exit_usage);
+    throw cli_error("faulthandler: no COMMAND given (see 'sigkit faulthandler --help')",
+                    exit_usage);
   }
   const std::string library = find_preload_library();
   for (const auto& [name, value] : faulthandler_environment(options, library)) {
@@ -136,8 +137,9 @@ int faulthandler_command(const faulthandler_options& options, std::ostream& err)
   }
   const std::string resolved = resolve_command(options.command.front());
   if (!resolved.empty() && is_static_elf(resolved)) {
-    err << "sigkit: faulthandler: " << options.command.front()
-        << " is statically linked: LD_PRELOAD cannot reach it, so it gets no crash report\n";
+    print_error(err, "faulthandler: " + quote(options.command.front()) +
+                         " is statically linked: LD_PRELOAD cannot reach it, so it gets no "
+                         "crash report");
   }
   err.flush();
   std::vector<char*> argv;
@@ -148,7 +150,7 @@ int faulthandler_command(const faulthandler_options& options, std::ostream& err)
   argv.push_back(nullptr);
   ::execvp(argv[0], argv.data());
   const int error = errno;
-  throw cli_error(fmt::format("faulthandler: cannot run '{}': {}", options.command.front(),
+  throw cli_error(fmt::format("faulthandler: cannot run {}: {}", quote(options.command.front()),
                               std::strerror(error)),
                   error == ENOENT ? exit_not_found : exit_cannot_run);
 }
@@ -177,14 +179,15 @@ subcommand_hook add_faulthandler_command(CLI::App& app, std::vector<std::string>
         const auto before = command->remaining();
         if (options->command.empty()) {
           if (!before.empty() && before.front().size() > 1 && before.front().front() == '-') {
-            throw cli_error("faulthandler: unknown option '" + before.front() +
-                                "' (put -- before a COMMAND that starts with -)",
+            throw cli_error("faulthandler: unknown option " + quote(before.front()) +
+                                " (put -- before a COMMAND that starts with -)",
                             exit_usage);
           }
           options->command = before;
         } else if (!before.empty()) {
-          throw cli_error("faulthandler: unexpected argument '" + before.front() + "' before --",
-                          exit_usage);
+          throw cli_error(
+              "faulthandler: unexpected argument " + quote(before.front()) + " before --",
+              exit_usage);
         }
         return faulthandler_command(*options, err);
       }};

@@ -349,7 +349,7 @@ tool choose_tool(const std::string& wanted) {
   if (!wanted.empty()) {
     const std::string name = wanted == "llvm" ? "llvm-symbolizer" : wanted;
     if (auto found = find_in_path(name)) return tool{kind_of(*found), *found};
-    throw cli_error(fmt::format("symbolize: symbolizer '{}' not found", wanted));
+    throw cli_error(fmt::format("symbolize: symbolizer {} not found", quote(wanted)));
   }
   std::vector<std::string> names{"llvm-symbolizer"};
   for (int v = 20; v >= 11; --v) names.push_back("llvm-symbolizer-" + std::to_string(v));
@@ -572,16 +572,16 @@ int symbolize_report(std::string_view text, const symbolize_options& options, st
       if (file.empty()) {
         const auto id = file_build_id(path);
         if (!id) {
-          problem = fmt::format("{}: not found (and no debug file for build-id {})", path,
+          problem = fmt::format("{}: not found (and no debug file for build-id {})", quote(path),
                                 module->build_id);
         } else if (id->empty()) {
-          problem = fmt::format("{}: the file has no build-id; the report's is {}", path,
+          problem = fmt::format("{}: the file has no build-id; the report's is {}", quote(path),
                                 module->build_id);
         } else if (*id != module->build_id) {
           problem = fmt::format(
               "{}: build-id mismatch: the report says {}, the file has {} (a different build; "
               "its frames are left as they are)",
-              path, module->build_id, *id);
+              quote(path), module->build_id, *id);
         } else {
           file = path;
         }
@@ -590,16 +590,16 @@ int symbolize_report(std::string_view text, const symbolize_options& options, st
       file = path;
       reported_errors.emplace(
           path + "#unverified",
-          fmt::format("{}: the report has no build-id for it: lines not verified", path));
+          fmt::format("{}: the report has no build-id for it: lines not verified", quote(path)));
     } else {
-      problem = fmt::format("{}: not found", path);
+      problem = fmt::format("{}: not found", quote(path));
     }
     if (!problem.empty()) {
       std::string key_text = path;
       key_text += '#';
       key_text += problem;
       if (reported_errors.emplace(std::move(key_text), problem).second) {
-        err << "sigkit: symbolize: " << problem << "\n";
+        print_error(err, "symbolize: " + problem);
       }
       status = exit_error;
       continue;
@@ -623,7 +623,7 @@ int symbolize_report(std::string_view text, const symbolize_options& options, st
   }
   for (const auto& [key, message] : reported_errors) {
     if (key.size() > 11 && key.substr(key.size() - 11) == "#unverified") {
-      err << "sigkit: symbolize: " << message << "\n";
+      print_error(err, "symbolize: " + message);
     }
   }
 
@@ -682,7 +682,7 @@ int symbolize_command(const symbolize_options& options, std::ostream& out, std::
     std::ifstream in(*options.file, std::ios::binary);
     if (!in) {
       throw cli_error(
-          fmt::format("symbolize: cannot read {}: {}", *options.file, std::strerror(errno)));
+          fmt::format("symbolize: cannot read {}: {}", quote(*options.file), std::strerror(errno)));
     }
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   } else {
