@@ -587,6 +587,11 @@ TEST(FaulthandlerSymbolizeTest, JsonLinesFollowTheSchema) {
 
 #ifdef SIGKIT_FH_CRASH_REPORT_EXAMPLE
 TEST(FaulthandlerExampleTest, TheReadmeCrashSymbolizesToItsLine) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "the example is built with this preset's sanitizers: UBSan stops its null "
+                  "member call before the CPU faults, TSan reports the SIGSEGV itself; the "
+                  "fixtures (built without sanitizers) cover the same ground";
+#endif
   const run_result r = run_program({SIGKIT_FH_CRASH_REPORT_EXAMPLE});
   ASSERT_TRUE(killed_by(r, SIGSEGV)) << describe(r) << r.err;
   EXPECT_EQ(r.err.rfind("Fatal signal: Segmentation fault (SIGSEGV) at address 0x", 0), 0U)
