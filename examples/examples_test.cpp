@@ -402,4 +402,148 @@ TEST(GracefulServerExampleTest, ARequestThatNeverFinishesIsCutByTheGraceDeadline
 
 #endif
 
+// ---- asio_server -------------------------------------------------------------------------------
+
+#ifdef SIGKIT_EXAMPLE_ASIO_SERVER
+
+// A line client of the example's upper-casing protocol.
+class line_client {
+ public:
+  explicit line_client(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;  // NOLINT
+    error_ = connected_ ? 0 : errno;
+  }
+  ~line_client() { ::close(fd_); }
+  line_client(const line_client&) = delete;
+  line_client& operator=(const line_client&) = delete;
+
+  bool connected() const { return connected_; }
+  int error() const { return error_; }
+
+  // Sends `line` and returns the reply line (without its newline), or "" on EOF/timeout.
+  std::string ask(const std::string& line) {
+    const std::string out = line + "\n";
+    static_cast<void>(::send(fd_, out.data(), out.size(), MSG_NOSIGNAL));
+    std::string reply;
+    char c = 0;
+    while (::recv(fd_, &c, 1, 0) == 1 && c != '\n') reply += c;
+    return reply;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  int error_ = 0;
+};
+
+int asio_server_port(const std::string& out) {
+  const std::string prefix = "listening on 127.0.0.1:";
+  const auto pos = out.find(prefix);
+  return pos == std::string::npos ? -1 : std::atoi(out.c_str() + pos + prefix.size());
+}
+
+TEST(AsioServerExampleTest, SigtermStopsAcceptingAndFinishesOpenConnections) {
+  process p({SIGKIT_EXAMPLE_ASIO_SERVER, "0", "20"});
+  ASSERT_TRUE(p.wait_for_output(")\n", 20s)) << "the server did not start: " << p.out();
+  const int port = asio_server_port(p.out());
+  ASSERT_GT(port, 0) << p.out();
+  line_client a(port);
+  line_client b(port);
+  ASSERT_TRUE(a.connected() && b.connected());
+  EXPECT_EQ(a.ask("hello"), "HELLO");
+  EXPECT_EQ(b.ask("world"), "WORLD");
+
+  ASSERT_EQ(::kill(p.pid(), SIGTERM), 0);  // that child only, never the process group
+  ASSERT_TRUE(p.wait_for_output("connection(s)\n", 10s)) << p.out();
+  EXPECT_NE(p.out().find("SIGTERM from pid " + std::to_string(::getpid()) +
+                         ": not accepting, finishing 2 open connection(s)\n"),
+            std::string::npos)
+      << p.out();
+  const line_client late(port);
+  EXPECT_FALSE(late.connected()) << "still accepting after SIGTERM";
+  EXPECT_EQ(late.error(), ECONNREFUSED);
+
+  // The open connections are still served until their clients are done.
+  EXPECT_EQ(a.ask("still there"), "STILL THERE");
+  EXPECT_EQ(a.ask("quit"), "bye");
+  std::this_thread::sleep_for(200ms);
+  int status = 0;
+  EXPECT_EQ(::waitpid(p.pid(), &status, WNOHANG), 0) << "it exited with a connection open";
+  EXPECT_EQ(b.ask("quit"), "bye");
+  status = p.finish(20s);
+  EXPECT_FALSE(p.timed_out());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status) << p.err();
+  EXPECT_NE(p.out().find("served 2 connection(s)\n"), std::string::npos) << p.out();
+  EXPECT_EQ(p.err(), "");
+}
+
+TEST(AsioServerExampleTest, ConnectionsStillOpenAfterTheGraceAreClosedAndItExitsOne) {
+  process p({SIGKIT_EXAMPLE_ASIO_SERVER, "0", "1"});
+  ASSERT_TRUE(p.wait_for_output(")\n", 20s)) << p.out();
+  line_client idle(asio_server_port(p.out()));
+  ASSERT_TRUE(idle.connected());
+  EXPECT_EQ(idle.ask("x"), "X");
+  const auto start = clock_type::now();
+  ASSERT_EQ(::kill(p.pid(), SIGTERM), 0);
+  const int status = p.finish(20s);
+  const auto elapsed = clock_type::now() - start;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << describe(status) << p.err();
+  EXPECT_GE(elapsed, 900ms);
+  EXPECT_LT(elapsed, 10s);
+  EXPECT_NE(p.out().find("grace period over: closing 1 connection(s)\n"), std::string::npos)
+      << p.out();
+  EXPECT_EQ(idle.ask("anyone?"), "") << "the connection was closed";
+}
+
+TEST(AsioServerExampleTest, CtrlCEndsItBySigint) {
+  process p({SIGKIT_EXAMPLE_ASIO_SERVER, "0"});
+  ASSERT_TRUE(p.wait_for_output(")\n", 20s)) << p.out();
+  ASSERT_EQ(::kill(p.pid(), SIGINT), 0);
+  const int status = p.finish(20s);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << describe(status);
+  EXPECT_NE(p.err().find("KeyboardInterrupt"), std::string::npos) << p.err();
+}
+
+#endif
+
+// ---- uv_loop -----------------------------------------------------------------------------------
+
+#ifdef SIGKIT_EXAMPLE_UV_LOOP
+
+TEST(UvLoopExampleTest, HandlersRunInTheLoopAndSigtermEndsItCleanly) {
+  process p({SIGKIT_EXAMPLE_UV_LOOP});
+  ASSERT_TRUE(p.wait_for_output(")\n", 20s)) << p.out();
+  const std::string me = std::to_string(::getpid());
+  ASSERT_EQ(::kill(p.pid(), SIGUSR1), 0);
+  ASSERT_TRUE(p.wait_for_output("ticks so far\n", 10s)) << p.out();
+  EXPECT_NE(p.out().find("SIGUSR1 from pid " + me + ": "), std::string::npos) << p.out();
+  ASSERT_EQ(::kill(p.pid(), SIGHUP), 0);
+  ASSERT_TRUE(p.wait_for_output("(SIGHUP from pid " + me + ")\n", 10s)) << p.out();
+  ASSERT_EQ(::kill(p.pid(), SIGTERM), 0);
+  const int status = p.finish(20s);
+  EXPECT_FALSE(p.timed_out());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status) << p.err();
+  EXPECT_NE(p.out().find("SIGTERM: closing the loop\nbye after "), std::string::npos) << p.out();
+  EXPECT_EQ(p.err(), "");
+}
+
+TEST(UvLoopExampleTest, CtrlCEndsItBySigintThroughTheLoop) {
+  process p({SIGKIT_EXAMPLE_UV_LOOP});
+  ASSERT_TRUE(p.wait_for_output(")\n", 20s)) << p.out();
+  ASSERT_EQ(::kill(p.pid(), SIGINT), 0);
+  const int status = p.finish(20s);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << describe(status);
+  EXPECT_NE(p.err().find("KeyboardInterrupt"), std::string::npos) << p.err();
+  EXPECT_EQ(p.out().find("bye"), std::string::npos) << p.out();
+}
+
+#endif
+
 }  // namespace
