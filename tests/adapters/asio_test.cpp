@@ -44,6 +44,7 @@
 #include "sigkit/dispatch.hpp"
 #include "sigkit/handler.hpp"
 #include "sigkit/subscribe.hpp"
+#include "adapter_test_support.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -73,12 +74,6 @@ bool run_until(net::io_context& ctx, Pred done, std::chrono::milliseconds timeou
   return true;
 }
 
-void queue_signal(int signo, int value) {
-  sigval v{};
-  v.sival_int = value;
-  ASSERT_EQ(::sigqueue(::getpid(), signo, v), 0);
-}
-
 struct sigaction os_action(int signo) {
   struct sigaction sa {};
   EXPECT_EQ(::sigaction(signo, nullptr, &sa), 0);
@@ -106,7 +101,7 @@ TEST(AsioAsyncWaitTest, CallbackGetsTheDeliverysSiginfoDeferredToTheContext) {
   net::io_context ctx;
   outcome o;
   sigkit::asio::async_wait(ctx.get_executor(), SIGUSR1, record(o));
-  queue_signal(SIGUSR1, 42);
+  sigkit_test::queue_to_self(SIGUSR1, 42);
   EXPECT_EQ(o.calls, 0);  // recorded only: the handler runs inside the context
   ASSERT_TRUE(run_until(ctx, [&] { return o.calls > 0; }));
   EXPECT_EQ(o.calls, 1);
@@ -134,7 +129,7 @@ TEST(AsioAsyncWaitTest, AcceptsASetAContextAndASingleSignal) {
 TEST(AsioAsyncWaitTest, UseFutureGivesTheSiginfo) {
   net::io_context ctx;
   std::future<siginfo> f = sigkit::asio::async_wait(ctx, SIGUSR2, net::use_future);
-  queue_signal(SIGUSR2, 7);
+  sigkit_test::queue_to_self(SIGUSR2, 7);
   ASSERT_TRUE(run_until(ctx, [&] { return f.wait_for(0s) == std::future_status::ready; }));
   const siginfo info = f.get();
   EXPECT_EQ(info.signo, SIGUSR2);
@@ -158,7 +153,7 @@ TEST(AsioAsyncWaitTest, CoAwaitYieldsTheSiginfo) {
   net::co_spawn(ctx, await_one(SIGUSR1, &got, &threw), net::detached);
   ctx.poll();  // the coroutine starts and suspends in the wait
   EXPECT_FALSE(got);
-  queue_signal(SIGUSR1, 5);
+  sigkit_test::queue_to_self(SIGUSR1, 5);
   ASSERT_TRUE(run_until(ctx, [&] { return got.has_value(); }));
   EXPECT_EQ(got->signo, SIGUSR1);
   EXPECT_EQ(got->value.sival_int, 5);
@@ -233,7 +228,7 @@ TEST(AsioAsyncWaitTest, EveryPendingWaitGetsTheDeliveryAndTheHandlerBeneathDoesN
   outcome b;
   sigkit::asio::async_wait(ctx, SIGUSR1, record(a));
   sigkit::asio::async_wait(ctx, SIGUSR1, record(b));
-  queue_signal(SIGUSR1, 3);
+  sigkit_test::queue_to_self(SIGUSR1, 3);
   ASSERT_TRUE(run_until(ctx, [&] { return a.calls + b.calls == 2; }));
   EXPECT_EQ(a.info.value.sival_int, 3);
   EXPECT_EQ(b.info.value.sival_int, 3);
@@ -251,8 +246,8 @@ TEST(AsioAsyncWaitTest, AWaitTakesOneDeliveryTheNextOnesGoBeneath) {
   sigkit::signal(SIGRTMIN, [&](const siginfo& info) { beneath.push_back(info.value.sival_int); });
   outcome o;
   sigkit::asio::async_wait(ctx, SIGRTMIN, record(o));
-  queue_signal(SIGRTMIN, 1);  // both wait for the same checkpoint
-  queue_signal(SIGRTMIN, 2);
+  sigkit_test::queue_to_self(SIGRTMIN, 1);  // both wait for the same checkpoint
+  sigkit_test::queue_to_self(SIGRTMIN, 2);
   ASSERT_TRUE(run_until(ctx, [&] { return o.calls == 1; }));
   sigkit::check_signals();
   EXPECT_EQ(o.info.value.sival_int, 1);
@@ -271,11 +266,11 @@ TEST(AsioAsyncWaitTest, SubscribersRunBesideAWait) {
       });
   outcome o;
   sigkit::asio::async_wait(ctx, SIGUSR2, record(o));
-  queue_signal(SIGUSR2, 9);
+  sigkit_test::queue_to_self(SIGUSR2, 9);
   ASSERT_TRUE(run_until(ctx, [&] { return o.calls == 1; }));
   EXPECT_EQ(seen, std::vector<int>{9});
   EXPECT_EQ(beneath, 0) << "the wait handled the delivery";
-  queue_signal(SIGUSR2, 10);  // no wait now: the subscriber passes, the handler runs
+  sigkit_test::queue_to_self(SIGUSR2, 10);  // no wait now: the subscriber passes, the handler runs
   sigkit::check_signals();
   EXPECT_EQ(seen, (std::vector<int>{9, 10}));
   EXPECT_EQ(beneath, 1);
@@ -328,7 +323,7 @@ TEST(AsioCancellationTest, ACancelledWaitTakesNothingFromTheOthers) {
   outcome other;
   sigkit::asio::async_wait(ctx, SIGUSR1,
                            net::bind_cancellation_slot(cancel.slot(), record(cancelled)));
-  queue_signal(SIGUSR1, 1);  // recorded, not yet dispatched
+  sigkit_test::queue_to_self(SIGUSR1, 1);  // recorded, not yet dispatched
   cancel.emit(net::cancellation_type::terminal);
   ASSERT_TRUE(run_until(ctx, [&] { return cancelled.calls == 1; }));
   EXPECT_EQ(cancelled.ec, net::error::operation_aborted);
@@ -340,7 +335,7 @@ TEST(AsioCancellationTest, ACancelledWaitTakesNothingFromTheOthers) {
   sigkit::asio::async_wait(ctx, SIGUSR1,
                            net::bind_cancellation_slot(cancel2.slot(), record(cancelled)));
   sigkit::asio::async_wait(ctx, SIGUSR1, record(other));
-  queue_signal(SIGUSR1, 2);
+  sigkit_test::queue_to_self(SIGUSR1, 2);
   cancel2.emit(net::cancellation_type::terminal);
   ASSERT_TRUE(run_until(ctx, [&] { return cancelled.calls == 2 && other.calls == 1; }));
   EXPECT_EQ(cancelled.ec, net::error::operation_aborted);
@@ -354,7 +349,7 @@ TEST(AsioCancellationTest, AWaitThatTookADeliveryCompletesWithItDespiteACancel) 
   net::cancellation_signal cancel;
   outcome o;
   sigkit::asio::async_wait(ctx, SIGUSR1, net::bind_cancellation_slot(cancel.slot(), record(o)));
-  queue_signal(SIGUSR1, 4);
+  sigkit_test::queue_to_self(SIGUSR1, 4);
   sigkit::check_signals();  // the wait takes the delivery; its completion is posted
   cancel.emit(net::cancellation_type::terminal);
   ASSERT_TRUE(run_until(ctx, [&] { return o.calls == 1; }));
@@ -365,7 +360,6 @@ TEST(AsioCancellationTest, AWaitThatTookADeliveryCompletesWithItDespiteACancel) 
 // A delivery from another thread races a cancellation emitted inside the context: whichever
 // comes first wins, and every delivery ends up in exactly one place.
 TEST(AsioCancellationTest, CancellationRacingADeliveryLosesNothingAndDuplicatesNothing) {
-  SKIP_EXACT_ASYNC_COUNTS_UNDER_TSAN();
   constexpr int kRounds = 300;
   using clock = std::chrono::steady_clock;
   net::io_context ctx;
@@ -381,7 +375,7 @@ TEST(AsioCancellationTest, CancellationRacingADeliveryLosesNothingAndDuplicatesN
     for (int round = 0; round < kRounds; ++round) {
       while (go.load() < round) std::this_thread::yield();
       std::this_thread::sleep_until(clock::time_point{clock::duration(send_at.load())});
-      ::kill(::getpid(), SIGUSR2);
+      sigkit_test::queue_to_self(SIGUSR2, round);
       sent.store(round);
     }
   });
@@ -555,9 +549,7 @@ TEST(AsioAttachTest, RunsSignalHandlersInsideRunUntilDetached) {
   });
   std::thread sender([] {
     for (int i = 1; i <= 3; ++i) {
-      sigval v{};
-      v.sival_int = i;
-      ::sigqueue(::getpid(), SIGRTMIN, v);
+      sigkit_test::queue_to_self(SIGRTMIN, i);
     }
   });
   sender.join();

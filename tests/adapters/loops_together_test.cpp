@@ -18,6 +18,7 @@
 #include "sigkit/handler.hpp"
 #include "sigkit/subscribe.hpp"
 #include "sigkit/uv.hpp"
+#include "adapter_test_support.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -56,12 +57,6 @@ class LoopsTogetherTest : public ::testing::Test {
   uv_loop_t loop_{};
 };
 
-void queue_signal(int signo, int value) {
-  sigval v{};
-  v.sival_int = value;
-  ASSERT_EQ(::sigqueue(::getpid(), signo, v), 0);
-}
-
 TEST_F(LoopsTogetherTest, EveryDeliveryIsHandledOnceWhicheverLoopDispatches) {
   std::vector<int> beneath;
   std::vector<int> subscriber;
@@ -77,7 +72,7 @@ TEST_F(LoopsTogetherTest, EveryDeliveryIsHandledOnceWhicheverLoopDispatches) {
     EXPECT_FALSE(ec);
     waited.push_back(info.value.sival_int);
   });
-  for (int i = 1; i <= 6; ++i) queue_signal(SIGRTMIN, i);
+  for (int i = 1; i <= 6; ++i) sigkit_test::queue_to_self(SIGRTMIN, i);
   ASSERT_TRUE(run_until([&] { return waited.size() + beneath.size() == 6; }));
   EXPECT_EQ(waited, std::vector<int>{1}) << "the wait took the first delivery";
   EXPECT_EQ(beneath, (std::vector<int>{2, 3, 4, 5, 6}));

@@ -25,6 +25,7 @@
 #include "sigkit/errors.hpp"
 #include "sigkit/handler.hpp"
 #include "sigkit/subscribe.hpp"
+#include "adapter_test_support.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -71,12 +72,6 @@ class test_loop {
   uv_loop_t loop_{};
 };
 
-void queue_signal(int signo, int value) {
-  sigval v{};
-  v.sival_int = value;
-  ASSERT_EQ(::sigqueue(::getpid(), signo, v), 0);
-}
-
 TEST(UvAttachTest, RunsSignalHandlersInsideTheLoopDeferred) {
   test_loop loop;
   int calls = 0;
@@ -100,9 +95,7 @@ TEST(UvAttachTest, SiginfoHandlersGetEveryDeliveryInOrderWithItsFields) {
   const sigkit::uv::attachment attached = sigkit::uv::attach(loop.get());
   std::thread([] {
     for (int i = 1; i <= 5; ++i) {
-      sigval v{};
-      v.sival_int = i;
-      ::sigqueue(::getpid(), SIGRTMIN, v);
+      sigkit_test::queue_to_self(SIGRTMIN, i);
     }
   }).join();
   ASSERT_TRUE(loop.run_until([&] { return values.size() == 5; }));
@@ -119,9 +112,9 @@ TEST(UvAttachTest, SubscribersAndTheHandlerBeneathRunAsEverywhere) {
     return info.value.sival_int == 1 ? sigkit::verdict::pass : sigkit::verdict::handled;
   });
   const sigkit::uv::attachment attached = sigkit::uv::attach(loop.get());
-  queue_signal(SIGUSR2, 1);
+  sigkit_test::queue_to_self(SIGUSR2, 1);
   ASSERT_TRUE(loop.run_until([&] { return calls.size() == 2; }));
-  queue_signal(SIGUSR2, 2);
+  sigkit_test::queue_to_self(SIGUSR2, 2);
   ASSERT_TRUE(loop.run_until([&] { return calls.size() == 3; }));
   EXPECT_EQ(calls, (std::vector<std::string>{"subscriber 1", "beneath", "subscriber 2"}));
 }
