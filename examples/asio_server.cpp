@@ -99,10 +99,10 @@ net::awaitable<void> accept_connections(server& s) {
 net::awaitable<void> stop_on_sigterm(server& s, std::chrono::seconds grace, int& status) {
   const net::any_io_executor ex = co_await net::this_coro::executor;
   const sigkit::siginfo info = co_await sigkit::asio::async_wait(ex, SIGTERM, net::use_awaitable);
+  s.stopping = true;
+  s.acceptor.close();  // new clients are refused from here on
   std::printf("SIGTERM from pid %d: not accepting, finishing %zu open connection(s)\n",
               static_cast<int>(info.pid), s.open.size());
-  s.stopping = true;
-  s.acceptor.close();
   s.finish_if_idle();
   if (s.open.empty()) co_return;
   s.grace_timer.expires_after(grace);
