@@ -10,6 +10,9 @@ packages=(
   util-linux procps
   locales
   binutils llvm gdb  # sigkit symbolize (addr2line, objcopy; llvm-symbolizer); core-file checks
+  # the event-loop adapters (sigkit::asio needs Boost >= 1.77 for per-operation cancellation:
+  # libboost1.81-dev, which replaces Debian's default libboost-dev 1.74; sigkit::uv: libuv)
+  libboost1.81-dev libuv1-dev
 )
 
 missing=()

@@ -16,7 +16,16 @@
 #   headers           every public header compiles on its own, warning-free; the system
 #                     constants API.md names (ITIMER_REAL, SIG_BLOCK, SIG_DFL, ...) are usable
 #                     with only the sigkit header that declares the function taking them
-# find_package, version, relocated and pkg_config need the install step's prefix.
+#                     (<sigkit/asio.hpp> and <sigkit/uv.hpp> when Boost / libuv are there)
+#   adapters_find_package      build and run the event-loop adapters' consumer with
+#                     find_package(sigkit CONFIG REQUIRED COMPONENTS asio uv)
+#   adapters_add_subdirectory  the same consumer with add_subdirectory()
+#   asio_boost174     build and run that consumer's Asio part against Boost 1.74's headers
+#                     (Debian's default libboost-dev; no per-operation cancellation there):
+#                     $SIGKIT_BOOST174_INCLUDE, or libboost1.74-dev fetched with
+#                     `apt-get download` and unpacked into <work-dir>/boost174
+# find_package, version, relocated, pkg_config, adapters_find_package and asio_boost174 need
+# the install step's prefix.
 #
 # Environment: CXX (compiler, default c++), SIGKIT_PACKAGE_JOBS (default 2).
 # Needs cmake >= 3.25, a C++20 compiler and pkg-config (Debian: cmake g++ pkg-config).
@@ -33,6 +42,10 @@ shift 2
 steps=("$@")
 if [[ ${#steps[@]} -eq 0 ]]; then
   steps=(install find_package version relocated pkg_config add_subdirectory shared headers)
+  # The adapters' steps need Boost.Asio and libuv (scripts/bootstrap.sh installs them).
+  if [[ -n ${SIGKIT_PACKAGE_ADAPTERS:-} ]]; then
+    steps+=(adapters_find_package adapters_add_subdirectory asio_boost174)
+  fi
 fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -179,6 +192,11 @@ step_shared() {
   fi
 }
 
+# True if the compiler finds <header> (a dependency of an optional adapter header).
+have_header() {
+  printf '#include <%s>\n' "$1" | "$CXX" -std=c++20 -fsyntax-only -x c++ - 2>/dev/null
+}
+
 step_headers() {
   say "public headers are self-contained"
   local flags=(-std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I"$src/include")
@@ -187,6 +205,10 @@ step_headers() {
   mkdir -p "$out"
   for header in "$src"/include/sigkit/*.hpp; do
     header=$(basename "$header")
+    case $header in
+      asio.hpp) have_header boost/asio.hpp || { echo "skipped <sigkit/asio.hpp>: no Boost.Asio"; continue; } ;;
+      uv.hpp) have_header uv.h || { echo "skipped <sigkit/uv.hpp>: no libuv"; continue; } ;;
+    esac
     printf '#include <sigkit/%s>\n#include <sigkit/%s>\n' "$header" "$header" >"$out/$header.cpp"
     if ! "$CXX" "${flags[@]}" "$out/$header.cpp"; then
       echo "FAILED: <sigkit/$header> does not compile on its own (or twice)"
@@ -203,9 +225,68 @@ step_headers() {
   [[ $failed == 0 ]] || fail "headers"
 }
 
+# The event-loop adapters as consumers see them: sigkit::asio and sigkit::uv from an installed
+# sigkit (find_package with components) and from add_subdirectory.
+step_adapters_find_package() {
+  need_prefix
+  say "adapters consumer: find_package(sigkit COMPONENTS asio uv)"
+  local build="$work/consumer-adapters-find-package"
+  rm -rf "$build"
+  cmake -S "$here/adapters" -B "$build" "${common[@]}" -DCMAKE_PREFIX_PATH="$work/prefix-static"
+  cmake --build "$build" -j"$jobs"
+  "$build/consumer" || fail "adapters find_package: the consumer exited with $?"
+  [[ -n $(find "$work/prefix-static" -name sigkit-asio-targets.cmake) ]] ||
+    fail "sigkit-asio-targets.cmake is not installed"
+  [[ -n $(find "$work/prefix-static" -name sigkit-uv-targets.cmake) ]] ||
+    fail "sigkit-uv-targets.cmake is not installed"
+}
+
+step_adapters_add_subdirectory() {
+  say "adapters consumer: add_subdirectory"
+  local build="$work/consumer-adapters-add-subdirectory"
+  rm -rf "$build"
+  cmake -S "$here/adapters" -B "$build" "${common[@]}" -DSIGKIT_SOURCE_DIR="$src"
+  cmake --build "$build" -j"$jobs"
+  "$build/consumer" || fail "adapters add_subdirectory: the consumer exited with $?"
+}
+
+# <sigkit/asio.hpp> must build (minus per-operation cancellation) against Boost 1.74.
+step_asio_boost174() {
+  need_prefix
+  say "Asio adapter against Boost 1.74"
+  local include=${SIGKIT_BOOST174_INCLUDE:-}
+  if [[ -z $include ]]; then
+    include="$work/boost174/usr/include"
+    if [[ ! -f $include/boost/version.hpp ]]; then
+      command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
+        fail "no Boost 1.74 headers: set SIGKIT_BOOST174_INCLUDE (needs apt-get and dpkg-deb otherwise)"
+      mkdir -p "$work/boost174"
+      (cd "$work/boost174" && apt-get download -qq libboost1.74-dev 2>/dev/null) ||
+        fail "apt-get download libboost1.74-dev failed"
+      dpkg-deb -x "$work"/boost174/libboost1.74-dev_*.deb "$work/boost174" ||
+        fail "cannot unpack libboost1.74-dev"
+    fi
+  fi
+  grep -q '^#define BOOST_VERSION 1074' "$include/boost/version.hpp" ||
+    fail "$include holds no Boost 1.74"
+  local prefix="$work/prefix-static" out="$work/consumer-asio-boost174"
+  local libdir
+  libdir=$(dirname "$(find "$prefix" -name libsigkit.a | head -n1)")
+  rm -rf "$out"
+  mkdir -p "$out"
+  "$CXX" -std=c++20 -O1 -Wall -Wextra -Wpedantic -Werror -DSIGKIT_CONSUMER_NO_UV \
+    -isystem "$include" -I"$prefix/include" "$here/adapters/main.cpp" -o "$out/consumer" \
+    "$libdir/libsigkit.a" -pthread || fail "<sigkit/asio.hpp> does not build against Boost 1.74"
+  local said
+  said=$("$out/consumer") || fail "Boost 1.74: the consumer exited with $?"
+  echo "$said"
+  grep -q "Boost 107400, cancellation 0" <<<"$said" || fail "the consumer did not use Boost 1.74"
+}
+
 for step in "${steps[@]}"; do
   case $step in
-    headers | install | find_package | version | relocated | pkg_config | add_subdirectory | shared)
+    headers | install | find_package | version | relocated | pkg_config | add_subdirectory | shared | \
+      adapters_find_package | adapters_add_subdirectory | asio_boost174)
       "step_$step" ;;
     *) fail "unknown step '$step'" ;;
   esac
