@@ -35,6 +35,7 @@ rows=$logs/rows.tsv
 if [[ -n ${SIGKIT_BENCH_QUICK:-} ]]; then
   micro_args=(--benchmark_min_time=0.01)
   pingpong_args=(--round-trips=2000 --seconds=0.5 --reps=1 "--cpu=$cpu")
+  adapters_args=(--round-trips=2000 --seconds=0.5 --reps=1 "--cpu=$cpu")
   burst_args=(--count=20000 "--cpu=$cpu")
   faulthandler_args=(--runs=50)
   shutdown_args=(--runs=10)
@@ -45,6 +46,7 @@ else
               --benchmark_enable_random_interleaving=true
               --benchmark_report_aggregates_only=true)
   pingpong_args=(--round-trips=20000 --seconds=2 --reps=5 "--cpu=$cpu")
+  adapters_args=(--round-trips=20000 --seconds=1 --reps=5 --unpinned=0 "--cpu=$cpu")
   burst_args=(--count=20000 "--cpu=$cpu")
   faulthandler_args=(--runs=1000)
   shutdown_args=(--runs=100)
@@ -75,6 +77,10 @@ run burst "$bin/sigkit_bench_burst" "${burst_args[@]}"
 run idle "$bin/sigkit_bench_idle" --seconds=1
 run faulthandler "$bin/sigkit_bench_faulthandler" "${faulthandler_args[@]}"
 run shutdown "$bin/sigkit_bench_shutdown" "${shutdown_args[@]}"
+# Built when Boost.Asio and libuv are found (the event-loop adapters).
+if [[ -x $bin/sigkit_bench_adapters ]]; then
+  run adapters "$bin/sigkit_bench_adapters" "${adapters_args[@]}"
+fi
 
 echo
 echo "sigkit benchmarks - $(date -u '+%Y-%m-%d %H:%M UTC') - $(nproc) CPUs," \

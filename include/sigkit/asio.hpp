@@ -31,11 +31,11 @@
 #include <signal.h>
 
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -54,12 +54,13 @@ namespace net = ::boost::asio;
 class wait_state;
 
 /// The watcher of one execution context: while it has users (attachments and pending waits)
-/// a posix::stream_descriptor on sigkit::notify_fd() keeps one async_wait in flight, and each
-/// readiness runs sigkit::dispatch() in that context. Asio's reactor watches descriptors
-/// edge-triggered: the wait is re-armed *before* dispatch() (a delivery after that makes a
-/// new edge), and arming from idle also posts one dispatch() for readiness that came while
-/// nothing waited. Shared by the context's service, the attachments and the waits, so that
-/// any of them may outlive the others.
+/// a posix::stream_descriptor on sigkit::notify_fd() keeps one async_wait(wait_read) in
+/// flight, and each readiness runs sigkit::dispatch() in that context, then waits again.
+/// Asio's wait completes when the descriptor is readable, also if it already was when the
+/// wait started (its epoll reactor re-arms the descriptor with EPOLL_CTL_MOD, which reports
+/// present readiness), so a delivery that comes between dispatch() and the next wait is not
+/// missed. Shared by the context's service, the attachments and the waits, so that any of
+/// them may outlive the others.
 class watch_core : public std::enable_shared_from_this<watch_core> {
  public:
   /// One user of the watcher (RAII): an attachment or a pending wait.
@@ -98,12 +99,11 @@ class watch_core : public std::enable_shared_from_this<watch_core> {
     if (!alive_) throw std::logic_error("sigkit::asio: the execution context is shut down");
     if (!descriptor_) {
       descriptor_ = std::make_unique<net::posix::stream_descriptor>(ex, sigkit::notify_fd());
-      executor_ = ex;
     }
     ++users_;
     if (!waiting_) {
       try {
-        arm_locked(true);
+        arm_locked();
       } catch (...) {
         --users_;
         throw;
@@ -112,15 +112,10 @@ class watch_core : public std::enable_shared_from_this<watch_core> {
     return token(shared_from_this());
   }
 
-  /// Remembers a pending wait, to be abandoned if the context shuts down first.
-  void add_pending(const std::shared_ptr<wait_state>& state) {
-    const std::lock_guard lock(mutex_);
-    pending_.emplace(state.get(), state);
-  }
-  void forget_pending(const wait_state* state) noexcept {
-    const std::lock_guard lock(mutex_);
-    pending_.erase(state);
-  }
+  /// Remembers a wait, to be abandoned if the context shuts down first (an intrusive list:
+  /// no allocation per wait). forget_pending() is idempotent.
+  void add_pending(wait_state& state) noexcept;
+  void forget_pending(wait_state& state) noexcept;
 
   /// Posts a finished wait's completion (`post`) unless the context is shut down; false then.
   template <class Post>
@@ -145,46 +140,47 @@ class watch_core : public std::enable_shared_from_this<watch_core> {
     }
   }
 
-  void arm_locked(bool catch_up) {
+  void arm_locked() {
     descriptor_->async_wait(net::posix::stream_descriptor::wait_read,
                             [core = shared_from_this()](const boost::system::error_code& ec) {
                               core->on_ready(ec);
                             });
     waiting_ = true;
-    if (catch_up) {
-      net::post(executor_, [weak = weak_from_this()] {
-        if (const auto core = weak.lock()) core->catch_up();
-      });
-    }
+  }
+
+  // Waits again if someone still needs it and nobody armed meanwhile.
+  void rearm() {
+    const std::lock_guard lock(mutex_);
+    if (alive_ && users_ > 0 && !waiting_) arm_locked();
   }
 
   void on_ready(const boost::system::error_code& ec) {
-    bool run = false;
     {
       const std::lock_guard lock(mutex_);
       waiting_ = false;
       if (!alive_ || users_ == 0) return;
-      arm_locked(ec == net::error::operation_aborted);
-      run = !ec;
+      if (ec) {  // cancelled while the users came and went: wait again
+        arm_locked();
+        return;
+      }
     }
-    if (run) sigkit::dispatch();  // main thread only; a handler's exception leaves run()
-  }
-
-  void catch_up() {
-    {
-      const std::lock_guard lock(mutex_);
-      if (!alive_ || users_ == 0) return;
+    // Dispatch first, then wait again: waiting before the drain would report the readiness
+    // being consumed here as a second, empty wakeup.
+    try {
+      sigkit::dispatch();  // main thread only; handlers may attach, detach and wait
+    } catch (...) {
+      rearm();
+      throw;  // a handler's exception leaves run(), as Asio's own handlers' do
     }
-    sigkit::dispatch();
+    rearm();
   }
 
   std::mutex mutex_;
   bool alive_ = true;
   bool waiting_ = false;
   std::size_t users_ = 0;
-  net::any_io_executor executor_;
   std::unique_ptr<net::posix::stream_descriptor> descriptor_;
-  std::unordered_map<const wait_state*, std::weak_ptr<wait_state>> pending_;
+  wait_state* pending_ = nullptr;  // the waits of this context, linked through the states
 };
 
 /// The per-context service that owns the watcher (net::use_service<notify_service>(ctx)).
@@ -226,20 +222,39 @@ class completion final : public completion_base {
   Executor ex_;
 };
 
+/// Where a wait's subscription sends the deliveries: to the wait that owns it now. A
+/// subscription can pass from a finished wait to the next one (wait_state::start).
+class relay {
+ public:
+  explicit relay(std::weak_ptr<wait_state> target) noexcept : target_(std::move(target)) {}
+  void retarget(std::weak_ptr<wait_state> target) noexcept {
+    const std::lock_guard lock(mutex_);
+    target_ = std::move(target);
+  }
+  verdict deliver(const siginfo& info);
+
+ private:
+  std::mutex mutex_;
+  std::weak_ptr<wait_state> target_;
+};
+
 /// One async_wait(): a sigkit subscriber while pending. Exactly one of these ends it, under
 /// `mutex_`: a delivery (the subscriber, main thread, at a checkpoint), a cancellation (the
 /// operation's cancellation slot, any thread) or the context's shutdown. The subscription and
 /// the watcher's token live until the state is destroyed, i.e. after the completion handler
 /// has returned, so that a wait issued again from that handler overlaps with this one and no
-/// delivery finds the signal without a subscriber in between.
-class wait_state {
+/// delivery finds the signal without a subscriber in between. Such a wait, for the same
+/// signals, takes the finished wait's subscription over instead of subscribing anew (a
+/// subscriber that returns `pass` once its wait has finished: moving it to the next wait is
+/// not observable, and saves a subscribe() and a reset() per wait of a loop).
+class wait_state : public std::enable_shared_from_this<wait_state> {
  public:
   enum class phase { starting, pending, delivered, cancelled, abandoned };
 
   explicit wait_state(std::shared_ptr<watch_core> core) noexcept : core_(std::move(core)) {}
   wait_state(const wait_state&) = delete;
   wait_state& operator=(const wait_state&) = delete;
-  ~wait_state() { core_->forget_pending(this); }
+  ~wait_state() { core_->forget_pending(*this); }
 
   /// The subscriber: takes the delivery if still pending (handled), else passes it on.
   verdict deliver(const siginfo& info) {
@@ -289,25 +304,28 @@ class wait_state {
     return {net::error::operation_aborted, siginfo{}};
   }
 
-  /// Subscribes and takes the operation; the caller holds no lock. Errors: what subscribe()
-  /// throws (nothing is taken then).
+  /// Subscribes (or takes over the subscription of `finished`, the wait whose completion
+  /// handler is running on this thread, if it waited for the same signals) and takes the
+  /// operation. The caller holds no lock. Errors: what subscribe() throws (nothing is taken
+  /// then).
   template <class Self, class Executor>
-  void start(const std::shared_ptr<wait_state>& me, const signal_set& signals,
-             watch_core::token token, Self& self, const Executor& ex) {
+  void start(const signal_set& signals, watch_core::token token, wait_state* finished,
+             Self& self, const Executor& ex) {
     const std::lock_guard lock(mutex_);  // a delivery during the start waits for its end
-    std::weak_ptr<wait_state> weak = me;
-    subscription_ = sigkit::subscribe(signals, [weak](const siginfo& info) {
-      const auto state = weak.lock();
-      return state ? state->deliver(info) : verdict::pass;
-    });
+    signals_ = signals;
+    if (!take_over(finished)) {
+      relay_ = std::make_shared<relay>(weak_from_this());
+      subscription_ = sigkit::subscribe(
+          signals, [r = relay_](const siginfo& info) { return r->deliver(info); });
+    }
     token_ = std::move(token);
-    core_->add_pending(me);
+    core_->add_pending(*this);
 #if SIGKIT_ASIO_HAS_CANCELLATION
     // A wait has no side effect to undo: every kind of cancellation is honoured.
     self.reset_cancellation_state(net::enable_total_cancellation());
     auto slot = self.get_cancellation_state().slot();
     if (slot.is_connected()) {
-      slot.assign([weak](net::cancellation_type type) {
+      slot.assign([weak = weak_from_this()](net::cancellation_type type) {
         if (type == net::cancellation_type::none) return;
         if (const auto state = weak.lock()) state->cancel();
       });
@@ -318,24 +336,84 @@ class wait_state {
   }
 
  private:
+  friend class watch_core;
+
+  // Takes over the subscription of `finished` (lock order: the new state, then the old one).
+  bool take_over(wait_state* finished) {
+    if (finished == nullptr || finished == this) return false;
+    const std::lock_guard lock(finished->mutex_);
+    // Byte-equal native sets (cheap) are equal sets; unequal bytes only cost a subscribe().
+    if (!finished->subscription_.active() ||
+        std::memcmp(&finished->signals_.native(), &signals_.native(), sizeof(sigset_t)) != 0) {
+      return false;
+    }
+    subscription_ = std::move(finished->subscription_);
+    relay_ = std::move(finished->relay_);
+    relay_->retarget(weak_from_this());
+    return true;
+  }
+
   std::mutex mutex_;
   phase phase_ = phase::starting;
   siginfo info_{};
+  signal_set signals_;
   std::unique_ptr<completion_base> op_;
+  std::shared_ptr<relay> relay_;
   subscription subscription_;
   watch_core::token token_;
   std::shared_ptr<watch_core> core_;
+  // The core's list of waits (guarded by the core's mutex).
+  wait_state* prev_pending_ = nullptr;
+  wait_state* next_pending_ = nullptr;
+  bool listed_ = false;
 };
+
+inline verdict relay::deliver(const siginfo& info) {
+  std::shared_ptr<wait_state> state;
+  {
+    const std::lock_guard lock(mutex_);
+    state = target_.lock();
+  }
+  return state ? state->deliver(info) : verdict::pass;
+}
+
+inline void watch_core::add_pending(wait_state& state) noexcept {
+  const std::lock_guard lock(mutex_);
+  state.prev_pending_ = nullptr;
+  state.next_pending_ = pending_;
+  if (pending_ != nullptr) pending_->prev_pending_ = &state;
+  pending_ = &state;
+  state.listed_ = true;
+}
+
+inline void watch_core::forget_pending(wait_state& state) noexcept {
+  const std::lock_guard lock(mutex_);
+  if (!state.listed_) return;
+  if (state.prev_pending_ != nullptr) {
+    state.prev_pending_->next_pending_ = state.next_pending_;
+  } else {
+    pending_ = state.next_pending_;
+  }
+  if (state.next_pending_ != nullptr) state.next_pending_->prev_pending_ = state.prev_pending_;
+  state.prev_pending_ = state.next_pending_ = nullptr;
+  state.listed_ = false;
+}
 
 inline void watch_core::shutdown() noexcept {
   std::vector<std::shared_ptr<wait_state>> waits;
   {
     const std::lock_guard lock(mutex_);
     alive_ = false;
-    for (auto& entry : pending_) {
-      if (auto state = entry.second.lock()) waits.push_back(std::move(state));
+    for (wait_state* w = pending_; w != nullptr;) {
+      wait_state* next = w->next_pending_;
+      // A state whose last owner is letting go (its destructor waits for this lock) is
+      // left to that destructor.
+      if (auto state = w->weak_from_this().lock()) waits.push_back(std::move(state));
+      w->prev_pending_ = w->next_pending_ = nullptr;
+      w->listed_ = false;
+      w = next;
     }
-    pending_.clear();
+    pending_ = nullptr;
     if (descriptor_) {
       static_cast<void>(descriptor_->release());  // notify_fd() is sigkit's: never close it
       descriptor_.reset();
@@ -343,6 +421,9 @@ inline void watch_core::shutdown() noexcept {
   }
   for (const auto& state : waits) state->abandon();
 }
+
+/// The wait whose completion handler runs on this thread (wait_op), for take_over().
+inline thread_local wait_state* completing_wait = nullptr;
 
 template <class Executor>
 net::execution_context& context_of(const Executor& ex) {
@@ -389,11 +470,20 @@ struct wait_op {
       state = me;  // travels with `self` into the state (a cycle until the wait ends)
       const Executor io_ex = ex;
       const signal_set wanted = signals;
-      me->start(me, wanted, std::move(token), self, io_ex);
+      me->start(wanted, std::move(token), completing_wait, self, io_ex);
       return;  // `self` (and this object) now belong to the state
     }
     const std::shared_ptr<wait_state> keep = state;
     auto [ec, info] = keep->result();
+    struct completing_scope {  // a wait started by the handler may take our subscription
+      wait_state* saved;
+      explicit completing_scope(wait_state* now) noexcept : saved(completing_wait) {
+        completing_wait = now;
+      }
+      ~completing_scope() { completing_wait = saved; }
+      completing_scope(const completing_scope&) = delete;
+      completing_scope& operator=(const completing_scope&) = delete;
+    } scope(keep.get());
     self.complete(ec, info);
   }
 };

@@ -182,6 +182,36 @@ TEST(AsioAsyncWaitTest, ACoroutineLoopReissuesTheWaitWithoutAGap) {
   EXPECT_EQ(got, (std::vector<int>{SIGUSR2, SIGUSR1}));
 }
 
+TEST(AsioAsyncWaitTest, WaitsStartedByAHandlerEachGetTheNextDelivery) {
+  // The first of them takes over the finished wait's subscription, the second subscribes.
+  net::io_context ctx;
+  int beneath = 0;
+  sigkit::signal(SIGUSR1, [&](int) { ++beneath; });
+  outcome first;
+  outcome a;
+  outcome b;
+  outcome other_set;
+  sigkit::asio::async_wait(ctx, SIGUSR1, [&](error_code ec, siginfo info) {
+    record(first)(ec, info);
+    sigkit::asio::async_wait(ctx, SIGUSR1, record(a));
+    sigkit::asio::async_wait(ctx, SIGUSR1, record(b));
+    sigkit::asio::async_wait(ctx, sigkit::signal_set{SIGUSR1, SIGUSR2}, record(other_set));
+  });
+  sigkit_test::queue_to_self(SIGUSR1, 1);
+  ASSERT_TRUE(run_until(ctx, [&] { return first.calls == 1; }));
+  sigkit_test::queue_to_self(SIGUSR1, 2);
+  ASSERT_TRUE(run_until(ctx, [&] { return a.calls + b.calls + other_set.calls == 3; }));
+  EXPECT_EQ(first.info.value.sival_int, 1);
+  EXPECT_EQ(a.info.value.sival_int, 2);
+  EXPECT_EQ(b.info.value.sival_int, 2);
+  EXPECT_EQ(other_set.info.value.sival_int, 2);
+  sigkit::check_signals();
+  EXPECT_EQ(beneath, 0);
+  ASSERT_EQ(::raise(SIGUSR1), 0);  // no wait left: the handler has SIGUSR1 again
+  sigkit::check_signals();
+  EXPECT_EQ(beneath, 1);
+}
+
 #if BOOST_VERSION >= 108000
 TEST(AsioAsyncWaitTest, DeferredWaitsOnlyOnceLaunched) {
   net::io_context ctx;
@@ -342,6 +372,27 @@ TEST(AsioCancellationTest, ACancelledWaitTakesNothingFromTheOthers) {
   EXPECT_EQ(other.info.value.sival_int, 2);
   sigkit::check_signals();
   EXPECT_EQ(beneath, std::vector<int>{1});
+}
+
+TEST(AsioCancellationTest, ACancelledWaitThatTookOverASubscriptionTakesNothing) {
+  net::io_context ctx;
+  int beneath = 0;
+  sigkit::signal(SIGUSR2, [&](int) { ++beneath; });
+  net::cancellation_signal cancel;
+  outcome first;
+  outcome next;
+  sigkit::asio::async_wait(ctx, SIGUSR2, [&](error_code ec, siginfo info) {
+    record(first)(ec, info);
+    sigkit::asio::async_wait(ctx, SIGUSR2, net::bind_cancellation_slot(cancel.slot(), record(next)));
+  });
+  ASSERT_EQ(::raise(SIGUSR2), 0);
+  ASSERT_TRUE(run_until(ctx, [&] { return first.calls == 1; }));
+  cancel.emit(net::cancellation_type::terminal);
+  ASSERT_TRUE(run_until(ctx, [&] { return next.calls == 1; }));
+  EXPECT_EQ(next.ec, net::error::operation_aborted);
+  ASSERT_EQ(::raise(SIGUSR2), 0);
+  sigkit::check_signals();
+  EXPECT_EQ(beneath, 1);
 }
 
 TEST(AsioCancellationTest, AWaitThatTookADeliveryCompletesWithItDespiteACancel) {
@@ -610,6 +661,9 @@ TEST(AsioAttachTest, AContextRunningOnAnotherThreadGetsInvalidArgument) {
   net::io_context ctx;
   sigkit::signal(SIGUSR1, [](int) {});
   const sigkit::asio::attachment attached = sigkit::asio::attach(ctx);
+  sigkit::siginfo info;
+  info.signo = SIGUSR1;
+  ASSERT_TRUE(sigkit::testing::inject(info));  // a delivery waits: the fd is readable
   std::string error;
   std::thread runner([&] {
     try {
@@ -618,7 +672,6 @@ TEST(AsioAttachTest, AContextRunningOnAnotherThreadGetsInvalidArgument) {
       error = e.what();
     }
   });
-  // The attachment posted one dispatch() when it armed: it throws on that thread.
   runner.join();
   EXPECT_NE(error.find("only works in the main thread"), std::string::npos) << error;
 }
