@@ -2,6 +2,7 @@
 // `co_await sigkit::asio::async_wait(...)`, finishing the connections that are open.
 //
 //   asio_server [port] [grace-seconds]     (port 0 or none: any free port; grace default 10)
+//   (anything else: a usage line on stderr, exit status 2)
 //
 // Each line a client sends comes back upper-cased; "quit" ends its connection. On SIGTERM the
 // server stops accepting (new clients are refused), lets every open connection finish, prints
@@ -28,11 +29,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <list>
+#include <optional>
 #include <string>
 
 namespace {
@@ -89,8 +92,8 @@ net::awaitable<void> session(tcp::socket socket, server& s) {
 net::awaitable<void> accept_connections(server& s) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await s.acceptor.async_accept(
-        net::redirect_error(net::use_awaitable, ec));
+    tcp::socket socket =
+        co_await s.acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;  // the acceptor was closed: we are stopping
     net::co_spawn(s.acceptor.get_executor(), session(std::move(socket), s), net::detached);
   }
@@ -114,13 +117,28 @@ net::awaitable<void> stop_on_sigterm(server& s, std::chrono::seconds grace, int&
   for (tcp::socket* socket : s.open) socket->close();
 }
 
+// The decimal number `text` if it lies in [0, max], else nothing.
+std::optional<long> parse_number(const char* text, long max) {
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || errno != 0 || value < 0 || value > max) return {};
+  return value;
+}
+
 int body(int argc, char** argv) {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  const auto port = static_cast<unsigned short>(argc > 1 ? std::atoi(argv[1]) : 0);
-  const std::chrono::seconds grace(argc > 2 ? std::atoi(argv[2]) : 10);
+  static_cast<void>(std::setvbuf(stdout, nullptr, _IOLBF, 0));
+  const auto port = parse_number(argc > 1 ? argv[1] : "0", 65535);
+  const auto grace_s = parse_number(argc > 2 ? argv[2] : "10", 86400);
+  if (argc > 3 || !port || !grace_s) {
+    static_cast<void>(
+        std::fprintf(stderr, "usage: asio_server [port 0-65535] [grace-seconds 0-86400]\n"));
+    return 2;
+  }
+  const std::chrono::seconds grace(*grace_s);
 
   net::io_context ctx;
-  server s(ctx, port);
+  server s(ctx, static_cast<unsigned short>(*port));
   s.attached = sigkit::asio::attach(ctx);
   int status = 0;
   net::co_spawn(ctx, accept_connections(s), net::detached);

@@ -446,7 +446,9 @@ class line_client {
 int asio_server_port(const std::string& out) {
   const std::string prefix = "listening on 127.0.0.1:";
   const auto pos = out.find(prefix);
-  return pos == std::string::npos ? -1 : std::atoi(out.c_str() + pos + prefix.size());
+  return pos == std::string::npos
+             ? -1
+             : static_cast<int>(std::strtol(out.c_str() + pos + prefix.size(), nullptr, 10));
 }
 
 TEST(AsioServerExampleTest, SigtermStopsAcceptingAndFinishesOpenConnections) {
@@ -500,6 +502,16 @@ TEST(AsioServerExampleTest, ConnectionsStillOpenAfterTheGraceAreClosedAndItExits
   EXPECT_NE(p.out().find("grace period over: closing 1 connection(s)\n"), std::string::npos)
       << p.out();
   EXPECT_EQ(idle.ask("anyone?"), "") << "the connection was closed";
+}
+
+TEST(AsioServerExampleTest, ABadArgumentGetsAUsageLine) {
+  for (const char* bad : {"70000", "x", "-1"}) {
+    process p({SIGKIT_EXAMPLE_ASIO_SERVER, bad});
+    const int status = p.finish(20s);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << bad << ": " << describe(status);
+    EXPECT_EQ(p.err().rfind("usage: asio_server", 0), 0U) << p.err();
+    EXPECT_EQ(p.out(), "");
+  }
 }
 
 TEST(AsioServerExampleTest, CtrlCEndsItBySigint) {

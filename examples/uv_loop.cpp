@@ -22,7 +22,7 @@
 namespace {
 
 int body() {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  static_cast<void>(std::setvbuf(stdout, nullptr, _IOLBF, 0));
   uv_loop_t loop{};
   uv_loop_init(&loop);
 

@@ -141,10 +141,9 @@ class watch_core : public std::enable_shared_from_this<watch_core> {
   }
 
   void arm_locked() {
-    descriptor_->async_wait(net::posix::stream_descriptor::wait_read,
-                            [core = shared_from_this()](const boost::system::error_code& ec) {
-                              core->on_ready(ec);
-                            });
+    descriptor_->async_wait(
+        net::posix::stream_descriptor::wait_read,
+        [core = shared_from_this()](const boost::system::error_code& ec) { core->on_ready(ec); });
     waiting_ = true;
   }
 
@@ -214,7 +213,7 @@ class completion_base {
 template <class Self, class Executor>
 class completion final : public completion_base {
  public:
-  completion(Self&& self, const Executor& ex) : self_(std::move(self)), ex_(ex) {}
+  completion(Self&& self, Executor ex) : self_(std::move(self)), ex_(std::move(ex)) {}
   void post() override { net::post(ex_, std::move(self_)); }
 
  private:
@@ -309,8 +308,8 @@ class wait_state : public std::enable_shared_from_this<wait_state> {
   /// operation. The caller holds no lock. Errors: what subscribe() throws (nothing is taken
   /// then).
   template <class Self, class Executor>
-  void start(const signal_set& signals, watch_core::token token, wait_state* finished,
-             Self& self, const Executor& ex) {
+  void start(const signal_set& signals, watch_core::token token, wait_state* finished, Self& self,
+             const Executor& ex) {
     const std::lock_guard lock(mutex_);  // a delivery during the start waits for its end
     signals_ = signals;
     if (!take_over(finished)) {
@@ -447,8 +446,7 @@ inline void check_wait_set(const signal_set& signals) {
     throw std::invalid_argument("sigkit::asio::async_wait: cannot wait for an empty signal set");
   }
   if (signals.contains(SIGKILL) || signals.contains(SIGSTOP)) {
-    throw std::invalid_argument(
-        "sigkit::asio::async_wait: SIGKILL and SIGSTOP cannot be caught");
+    throw std::invalid_argument("sigkit::asio::async_wait: SIGKILL and SIGSTOP cannot be caught");
   }
 }
 
@@ -524,7 +522,8 @@ class attachment {
   [[nodiscard]] bool active() const noexcept { return token_.active(); }
 
  private:
-  friend attachment attach(boost::asio::io_context& ctx);  // NOLINT(readability-redundant-declaration)
+  friend attachment attach(
+      boost::asio::io_context& ctx);  // NOLINT(readability-redundant-declaration)
   explicit attachment(detail::watch_core::token token) noexcept : token_(std::move(token)) {}
   detail::watch_core::token token_;
 };
@@ -568,28 +567,26 @@ inline attachment attach(boost::asio::io_context& ctx) {
 /// async_wait() itself); std::system_error if the OS or the notify fd setup fails.
 template <class Executor,
           class CompletionToken = typename boost::asio::default_completion_token<Executor>::type>
-  requires boost::asio::execution::is_executor<Executor>::value
-auto async_wait(const Executor& ex, const signal_set& signals,
-                CompletionToken&& token = typename boost::asio::default_completion_token<
-                    Executor>::type()) {
+requires boost::asio::execution::is_executor<Executor>::value auto async_wait(
+    const Executor& ex, const signal_set& signals,
+    CompletionToken&& token = typename boost::asio::default_completion_token<Executor>::type()) {
   detail::check_wait_set(signals);
   return boost::asio::async_compose<CompletionToken,
                                     void(boost::system::error_code, sigkit::siginfo)>(
       detail::wait_op<Executor>{ex, signals, nullptr}, token, ex);
 }
 
-/// async_wait(ex, signal_set{signalnum}, token): one signal. (With GCC 12, whose coroutines
-/// cannot hold a temporary signal_set, `co_await async_wait(ex, {SIGINT, SIGTERM}, ...)` does
-/// not compile: name the set first. One signal, `{SIGTERM}` or `SIGTERM`, picks this overload.)
+/// async_wait(ex, signal_set{signalnum}, token): one signal, `async_wait(ex, SIGTERM, ...)`.
+/// (With GCC 12, whose coroutines cannot hold a temporary signal_set, `co_await
+/// async_wait(ex, {SIGINT, SIGTERM}, ...)` does not compile: name the set first.)
 /// Thread safety: safe (any thread). Signal safety: not async-signal-safe.
 /// Errors: std::invalid_argument for a number outside 1..NSIG-1, a reserved one, SIGKILL or
 /// SIGSTOP; otherwise as async_wait(executor, signal_set, ...).
 template <class Executor,
           class CompletionToken = typename boost::asio::default_completion_token<Executor>::type>
-  requires boost::asio::execution::is_executor<Executor>::value
-auto async_wait(const Executor& ex, int signalnum,
-                CompletionToken&& token = typename boost::asio::default_completion_token<
-                    Executor>::type()) {
+requires boost::asio::execution::is_executor<Executor>::value auto async_wait(
+    const Executor& ex, int signalnum,
+    CompletionToken&& token = typename boost::asio::default_completion_token<Executor>::type()) {
   return sigkit::asio::async_wait(ex, signal_set{signum(signalnum)},
                                   std::forward<CompletionToken>(token));
 }
@@ -600,7 +597,7 @@ auto async_wait(const Executor& ex, int signalnum,
 template <class ExecutionContext,
           class CompletionToken = typename boost::asio::default_completion_token<
               typename ExecutionContext::executor_type>::type>
-  requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
+requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
 auto async_wait(ExecutionContext& ctx, const signal_set& signals,
                 CompletionToken&& token = typename boost::asio::default_completion_token<
                     typename ExecutionContext::executor_type>::type()) {
@@ -617,7 +614,7 @@ namespace sigkit::asio {
 template <class ExecutionContext,
           class CompletionToken = typename boost::asio::default_completion_token<
               typename ExecutionContext::executor_type>::type>
-  requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
+requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
 auto async_wait(ExecutionContext& ctx, int signalnum,
                 CompletionToken&& token = typename boost::asio::default_completion_token<
                     typename ExecutionContext::executor_type>::type()) {

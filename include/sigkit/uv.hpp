@@ -87,10 +87,10 @@ inline void on_readable(uv_poll_t* handle, int status, int /*events*/) {
   auto* watch = static_cast<loop_watch*>(handle->data);
   if (status < 0) {
     uv_poll_stop(handle);  // a broken fd would report the same error forever
-    remember(watch->loop,
-             std::make_exception_ptr(std::system_error(
-                 -status, std::system_category(),
-                 std::string("sigkit::uv: cannot poll sigkit's notify fd: ") + uv_strerror(status))));
+    remember(watch->loop, std::make_exception_ptr(std::system_error(
+                              -status, std::system_category(),
+                              std::string("sigkit::uv: cannot poll sigkit's notify fd: ") +
+                                  uv_strerror(status))));
     return;
   }
   try {

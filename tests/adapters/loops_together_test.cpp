@@ -14,11 +14,11 @@
 
 #include <gtest/gtest.h>
 
+#include "adapter_test_support.hpp"
 #include "sigkit/asio.hpp"
 #include "sigkit/handler.hpp"
 #include "sigkit/subscribe.hpp"
 #include "sigkit/uv.hpp"
-#include "adapter_test_support.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -28,14 +28,16 @@ using namespace std::chrono_literals;
 using sigkit::siginfo;
 
 class LoopsTogetherTest : public ::testing::Test {
+ public:
+  LoopsTogetherTest(const LoopsTogetherTest&) = delete;
+  LoopsTogetherTest& operator=(const LoopsTogetherTest&) = delete;
+
  protected:
   LoopsTogetherTest() { EXPECT_EQ(uv_loop_init(&loop_), 0); }
   ~LoopsTogetherTest() override {
     uv_run(&loop_, UV_RUN_NOWAIT);
     EXPECT_EQ(uv_loop_close(&loop_), 0);
   }
-  LoopsTogetherTest(const LoopsTogetherTest&) = delete;
-  LoopsTogetherTest& operator=(const LoopsTogetherTest&) = delete;
 
   // Turns the loops selected until `done()` (5 s at most), sleeping on both backends.
   bool run_until(const std::function<bool()>& done, bool run_asio = true, bool run_uv = true) {

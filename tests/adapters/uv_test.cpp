@@ -20,12 +20,12 @@
 
 #include <gtest/gtest.h>
 
+#include "adapter_test_support.hpp"
 #include "sigkit/defaults.hpp"
 #include "sigkit/dispatch.hpp"
 #include "sigkit/errors.hpp"
 #include "sigkit/handler.hpp"
 #include "sigkit/subscribe.hpp"
-#include "adapter_test_support.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -61,7 +61,8 @@ class test_loop {
   int handles() {
     int n = 0;
     uv_walk(
-        &loop_, [](uv_handle_t* h, void* arg) {
+        &loop_,
+        [](uv_handle_t* h, void* arg) {
           if (uv_is_closing(h) == 0) ++*static_cast<int*>(arg);
         },
         &n);
@@ -234,8 +235,9 @@ TEST(UvRunTest, KeyboardInterruptEndsTheProcessBySigintThroughRunMain) {
       uv_loop_t loop{};
       uv_loop_init(&loop);
       const sigkit::uv::attachment attached = sigkit::uv::attach(&loop);
-      ::raise(SIGINT);  // to this child only: default_int_handler throws keyboard_interrupt
-      sigkit::uv::run(&loop, UV_RUN_DEFAULT);
+      static_cast<void>(
+          ::raise(SIGINT));  // to this child only: default_int_handler throws keyboard_interrupt
+      static_cast<void>(sigkit::uv::run(&loop, UV_RUN_DEFAULT));
       return 3;  // not reached
     });
   });
@@ -284,7 +286,8 @@ TEST(UvAttachTest, ForkChildDispatchesItsOwnDeliveriesAfterUvLoopFork) {
     if (!loop.run_until([&] { return calls == 1; })) return 4;
     return 0;
   });
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << sigkit_test::describe_status(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << sigkit_test::describe_status(status);
   EXPECT_EQ(calls, 0) << "nothing of the child's is seen here";
   ASSERT_EQ(::raise(SIGUSR1), 0);
   ASSERT_TRUE(loop.run_until([&] { return calls == 1; }));

@@ -23,9 +23,8 @@ namespace {
 namespace net = boost::asio;
 
 net::awaitable<void> await_usr1(int* signo) {
-  const sigkit::siginfo info =
-      co_await sigkit::asio::async_wait(co_await net::this_coro::executor, SIGUSR1,
-                                        net::use_awaitable);
+  const sigkit::siginfo info = co_await sigkit::asio::async_wait(co_await net::this_coro::executor,
+                                                                 SIGUSR1, net::use_awaitable);
   *signo = info.signo;
 }
 
@@ -47,7 +46,8 @@ int body() {
   std::future<sigkit::siginfo> f = sigkit::asio::async_wait(ctx, SIGUSR2, net::use_future);
   std::raise(SIGUSR2);
   ctx.run_for(std::chrono::seconds(5));
-  if (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready || f.get().signo != SIGUSR2) {
+  if (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready ||
+      f.get().signo != SIGUSR2) {
     return 12;
   }
 
@@ -91,8 +91,8 @@ int body() {
   if (handled != 2) return 16;
 #endif
 
-  std::printf("sigkit %s adapters consumer (Boost %d, cancellation %d): ok\n", SIGKIT_VERSION_STRING,
-              BOOST_VERSION, SIGKIT_ASIO_HAS_CANCELLATION);
+  std::printf("sigkit %s adapters consumer (Boost %d, cancellation %d): ok\n",
+              SIGKIT_VERSION_STRING, BOOST_VERSION, SIGKIT_ASIO_HAS_CANCELLATION);
   return 0;
 }
 
