@@ -47,6 +47,8 @@
 
 namespace sigkit::asio {
 
+// Implementation, not part of the API reference:
+/// @cond SIGKIT_DETAIL
 namespace detail {
 
 namespace net = ::boost::asio;
@@ -487,6 +489,7 @@ struct wait_op {
 };
 
 }  // namespace detail
+/// @endcond
 
 class attachment;
 /// Attaches an io_context to sigkit (defined below).

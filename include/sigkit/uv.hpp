@@ -22,6 +22,8 @@
 
 namespace sigkit::uv {
 
+// Implementation, not part of the API reference:
+/// @cond SIGKIT_DETAIL
 namespace detail {
 
 /// The one uv_poll_t of a loop on sigkit::notify_fd() (libuv allows one poll handle per fd
@@ -103,6 +105,7 @@ inline void on_readable(uv_poll_t* handle, int status, int /*events*/) {
 inline void free_watch(uv_handle_t* handle) { delete static_cast<loop_watch*>(handle->data); }
 
 }  // namespace detail
+/// @endcond
 
 class attachment;
 /// Attaches a libuv loop to sigkit (defined below).
