@@ -343,15 +343,23 @@ class wait_state : public std::enable_shared_from_this<wait_state> {
   bool take_over(wait_state* finished) {
     if (finished == nullptr || finished == this) return false;
     const std::lock_guard lock(finished->mutex_);
-    // Byte-equal native sets (cheap) are equal sets; unequal bytes only cost a subscribe().
-    if (!finished->subscription_.active() ||
-        std::memcmp(&finished->signals_.native(), &signals_.native(), sizeof(sigset_t)) != 0) {
+    if (!finished->subscription_.active() || !same_signals(finished->signals_, signals_)) {
       return false;
     }
     subscription_ = std::move(finished->subscription_);
     relay_ = std::move(finished->relay_);
     relay_->retarget(weak_from_this());
     return true;
+  }
+
+  // signal_set's == tests each of the 64 numbers; this compares the words that hold them
+  // (glibc's sigset_t keeps signal n in bit n-1 of its array of unsigned long, and
+  // sigemptyset() clears only those words: the rest of the 128 bytes is undefined).
+  static bool same_signals(const signal_set& a, const signal_set& b) noexcept {
+    constexpr std::size_t kBits = 8 * sizeof(unsigned long);
+    constexpr std::size_t kWords = (NSIG - 1 + kBits - 1) / kBits;
+    static_assert(kWords * sizeof(unsigned long) <= sizeof(sigset_t));
+    return std::memcmp(&a.native(), &b.native(), kWords * sizeof(unsigned long)) == 0;
   }
 
   std::mutex mutex_;
