@@ -35,7 +35,7 @@ rows=$logs/rows.tsv
 if [[ -n ${SIGKIT_BENCH_QUICK:-} ]]; then
   micro_args=(--benchmark_min_time=0.01)
   pingpong_args=(--round-trips=2000 --seconds=0.5 --reps=1 "--cpu=$cpu")
-  adapters_args=(--round-trips=2000 --seconds=0.5 --reps=1 "--cpu=$cpu")
+  adapters_args=(--round-trips=2000 --seconds=0.5 --reps=1 --unpinned=0 "--cpu=$cpu")
   burst_args=(--count=20000 "--cpu=$cpu")
   faulthandler_args=(--runs=50)
   shutdown_args=(--runs=10)
