@@ -19,7 +19,6 @@
 #                     (<sigkit/asio.hpp> and <sigkit/uv.hpp> when Boost / libuv are there)
 #   adapters_find_package      build and run the event-loop adapters' consumer with
 #                     find_package(sigkit CONFIG REQUIRED COMPONENTS asio uv)
-#   adapters_add_subdirectory  the same consumer with add_subdirectory()
 #   asio_boost174     build and run that consumer's Asio part against Boost 1.74's headers
 #                     (Debian's default libboost-dev; no per-operation cancellation there):
 #                     $SIGKIT_BOOST174_INCLUDE, or libboost1.74-dev fetched with
@@ -27,7 +26,9 @@
 # find_package, version, relocated, pkg_config, adapters_find_package and asio_boost174 need
 # the install step's prefix.
 #
-# Environment: CXX (compiler, default c++), SIGKIT_PACKAGE_JOBS (default 2).
+# Environment: CXX (compiler, default c++), SIGKIT_PACKAGE_JOBS (default 2),
+# SIGKIT_PACKAGE_ADAPTERS (set when the build has sigkit::asio and sigkit::uv: add_subdirectory
+# then also builds and runs the adapters' consumer, and the default steps include theirs).
 # Needs cmake >= 3.25, a C++20 compiler and pkg-config (Debian: cmake g++ pkg-config).
 set -euo pipefail
 
@@ -44,7 +45,7 @@ if [[ ${#steps[@]} -eq 0 ]]; then
   steps=(install find_package version relocated pkg_config add_subdirectory shared headers)
   # The adapters' steps need Boost.Asio and libuv (scripts/bootstrap.sh installs them).
   if [[ -n ${SIGKIT_PACKAGE_ADAPTERS:-} ]]; then
-    steps+=(adapters_find_package adapters_add_subdirectory asio_boost174)
+    steps+=(adapters_find_package asio_boost174)
   fi
 fi
 
@@ -176,6 +177,10 @@ step_add_subdirectory() {
   cmake -S "$here/add_subdirectory" -B "$build" "${common[@]}" -DSIGKIT_SOURCE_DIR="$src"
   cmake --build "$build" -j"$jobs"
   "$build/consumer" || fail "add_subdirectory: the consumer exited with $?"
+  if [[ -n ${SIGKIT_PACKAGE_ADAPTERS:-} ]]; then
+    [[ -x $build/adapters_consumer ]] || fail "add_subdirectory: no sigkit::asio / sigkit::uv"
+    "$build/adapters_consumer" || fail "add_subdirectory: the adapters consumer exited with $?"
+  fi
 }
 
 step_shared() {
@@ -241,15 +246,6 @@ step_adapters_find_package() {
     fail "sigkit-uv-targets.cmake is not installed"
 }
 
-step_adapters_add_subdirectory() {
-  say "adapters consumer: add_subdirectory"
-  local build="$work/consumer-adapters-add-subdirectory"
-  rm -rf "$build"
-  cmake -S "$here/adapters" -B "$build" "${common[@]}" -DSIGKIT_SOURCE_DIR="$src"
-  cmake --build "$build" -j"$jobs"
-  "$build/consumer" || fail "adapters add_subdirectory: the consumer exited with $?"
-}
-
 # <sigkit/asio.hpp> must build (minus per-operation cancellation) against Boost 1.74.
 step_asio_boost174() {
   need_prefix
@@ -286,7 +282,7 @@ step_asio_boost174() {
 for step in "${steps[@]}"; do
   case $step in
     headers | install | find_package | version | relocated | pkg_config | add_subdirectory | shared | \
-      adapters_find_package | adapters_add_subdirectory | asio_boost174)
+      adapters_find_package | asio_boost174)
       "step_$step" ;;
     *) fail "unknown step '$step'" ;;
   esac
