@@ -533,8 +533,8 @@ class attachment {
   [[nodiscard]] bool active() const noexcept { return token_.active(); }
 
  private:
-  friend attachment attach(
-      boost::asio::io_context& ctx);  // NOLINT(readability-redundant-declaration)
+  // NOLINTNEXTLINE(readability-redundant-declaration)
+  friend attachment attach(boost::asio::io_context& ctx);
   explicit attachment(detail::watch_core::token token) noexcept : token_(std::move(token)) {}
   detail::watch_core::token token_;
 };

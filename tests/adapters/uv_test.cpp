@@ -142,6 +142,17 @@ TEST(UvAttachTest, KeepsTheLoopAliveUntilResetThenClosesItsHandle) {
   attached.reset();  // idempotent
 }
 
+TEST(UvAttachTest, ALoopMayBeAttachedAgainWhileItsOldHandleIsStillClosing) {
+  test_loop loop;
+  int calls = 0;
+  sigkit::signal(SIGUSR1, [&](int) { ++calls; });
+  sigkit::uv::attachment attached = sigkit::uv::attach(loop.get());
+  attached.reset();  // uv_close: the handle is freed in the loop's next iteration
+  attached = sigkit::uv::attach(loop.get());
+  ASSERT_EQ(::raise(SIGUSR1), 0);
+  ASSERT_TRUE(loop.run_until([&] { return calls == 1; }));
+}
+
 TEST(UvAttachTest, AHandlerMayDetachTheLoopItRunsIn) {
   test_loop loop;
   std::optional<sigkit::uv::attachment> attached(sigkit::uv::attach(loop.get()));
