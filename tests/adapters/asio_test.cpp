@@ -558,6 +558,26 @@ TEST(AsioLifetimeTest, ADeliveryRecordedBeforeTheContextDiesGoesBeneath) {
   EXPECT_EQ(beneath, 1);
 }
 
+TEST(AsioLifetimeTest, ACompletionPostedButNotRunIsDestroyedWithTheContext) {
+  int beneath = 0;
+  sigkit::signal(SIGUSR1, [&](int) { ++beneath; });
+  auto token = std::make_shared<int>(0);
+  bool invoked = false;
+  {
+    net::io_context ctx;
+    sigkit::asio::async_wait(ctx, SIGUSR1,
+                             [&invoked, token](error_code, siginfo) { invoked = true; });
+    ASSERT_EQ(::raise(SIGUSR1), 0);
+    sigkit::check_signals();  // the wait takes the delivery; its completion is posted
+    EXPECT_EQ(beneath, 0);
+  }
+  EXPECT_FALSE(invoked);
+  EXPECT_EQ(token.use_count(), 1);
+  ASSERT_EQ(::raise(SIGUSR1), 0);  // the wait's subscription went with it
+  sigkit::check_signals();
+  EXPECT_EQ(beneath, 1);
+}
+
 TEST(AsioLifetimeTest, AnAttachmentMayOutliveItsContext) {
   sigkit::asio::attachment a;
   {
