@@ -126,11 +126,11 @@ int main(int argc, char** argv) {
   // see the same token and end once the requests in flight are answered.
   const std::stop_callback on_stop(stop.token(), [&] {
     const auto why = stop.reason();
+    const std::size_t busy = pool.load() != nullptr ? pool.load()->busy() : std::size_t{0};
+    server.stop();  // no new connections from here on; then say so
     std::printf("%s received from pid %d: draining %zu request(s)\n",
-                sigkit::signum(why->signo).name().c_str(), static_cast<int>(why->pid),
-                pool.load() != nullptr ? pool.load()->busy() : std::size_t{0});
+                sigkit::signum(why->signo).name().c_str(), static_cast<int>(why->pid), busy);
     std::fflush(stdout);
-    server.stop();
   });
 
   std::printf("listening on http://127.0.0.1:%d/\n", port);

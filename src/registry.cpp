@@ -360,7 +360,7 @@ void attach_subscriber(const std::shared_ptr<subscriber_node>& node) {
   const std::lock_guard lock(registry_mutex);
   std::vector<int> taken;  // signals this call subscribed to (rolled back on error)
   for (int s = 1; s < NSIG; ++s) {
-    if (!node->signals.contains(s)) continue;
+    if ((node->signals & signal_bit(s)) == 0) continue;
     auto& route = routes[static_cast<std::size_t>(s)];
     if (route.subscribers.empty()) {
       // The first subscription: remember exactly what is there, then take the OS action.
@@ -394,7 +394,7 @@ bool detach_subscriber(subscriber_node& node) noexcept {
   const unsigned state = node.state.fetch_and(~subscriber_node::kActive, std::memory_order_acq_rel);
   if ((state & subscriber_node::kActive) == 0) return false;
   for (int s = 1; s < NSIG; ++s) {
-    if (node.signals.contains(s)) detach_from(s, &node);
+    if ((node.signals & signal_bit(s)) != 0) detach_from(s, &node);
   }
   return true;
 }

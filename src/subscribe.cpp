@@ -2,6 +2,8 @@
 // owns the subscriber stacks and the OS actions, and the dispatcher, which runs them.
 #include "sigkit/subscribe.hpp"
 
+#include <bit>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -11,26 +13,27 @@
 
 namespace sigkit::detail {
 
-void check_subscribable(const signal_set& signals) {
-  if (signals.empty()) throw std::invalid_argument("cannot subscribe to an empty signal set");
-  const signal_set valid = valid_signals();
-  for (int s = 1; s < NSIG; ++s) {
-    if (!signals.contains(s)) continue;
+std::uint64_t check_subscribable(const signal_set& signals) {
+  const std::uint64_t bits = bits_of(signals);  // one pass over the set, then its members only
+  if (bits == 0) throw std::invalid_argument("cannot subscribe to an empty signal set");
+  for (std::uint64_t rest = bits; rest != 0; rest &= rest - 1) {
+    const int s = std::countr_zero(rest) + 1;
     if (s == SIGKILL || s == SIGSTOP) {
       throw std::invalid_argument("cannot subscribe to " + describe_signal(s) +
                                   ": it cannot be caught");
     }
-    if (!valid.contains(s)) {
+    if (s > SIGSYS && s < SIGRTMIN) {
       throw std::invalid_argument("cannot subscribe to " + describe_signal(s) +
                                   ": the number is reserved by the C library");
     }
   }
+  return bits;
 }
 
 std::shared_ptr<subscriber_node> add_subscriber(const signal_set& signals, subscriber_function fn) {
-  check_subscribable(signals);
+  const std::uint64_t bits = check_subscribable(signals);
   if (!fn.fn) throw std::invalid_argument("cannot subscribe an empty function");
-  auto node = std::make_shared<subscriber_node>(std::move(fn), signals);
+  auto node = std::make_shared<subscriber_node>(std::move(fn), bits);
   attach_subscriber(node);
   return node;
 }

@@ -23,10 +23,10 @@ struct subscriber_node {
   static constexpr unsigned kActive = 1;
   static constexpr unsigned kRunning = 2;
 
-  subscriber_node(subscriber_function f, const signal_set& s) : fn(std::move(f)), signals(s) {}
+  subscriber_node(subscriber_function f, std::uint64_t s) : fn(std::move(f)), signals(s) {}
 
   subscriber_function fn;
-  signal_set signals;
+  std::uint64_t signals;  ///< bit s-1 for each signal subscribed to
   std::atomic<unsigned> state{kActive};
 };
 
@@ -50,8 +50,8 @@ struct route_snapshot {
 };
 
 /// The argument checks of subscribe() (and shutdown): std::invalid_argument for an empty set,
-/// SIGKILL, SIGSTOP or a reserved number.
-void check_subscribable(const signal_set& signals);
+/// SIGKILL, SIGSTOP or a reserved number. Returns the set as bits (s-1).
+std::uint64_t check_subscribable(const signal_set& signals);
 
 /// Registry: puts `node` on the stack of each of its signals (taking the OS action of a
 /// signal at its first subscription, remembering exactly what was there). All or nothing.

@@ -9,11 +9,13 @@
 #include <atomic>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 
+#include "sigkit/signal_set.hpp"
 #include "sigkit/signum.hpp"
 
 namespace sigkit::detail {
@@ -42,6 +44,15 @@ extern std::atomic<unsigned> fork_generation;
 extern constinit thread_local unsigned main_cache_generation;
 extern constinit thread_local bool main_cache;
 bool is_main_thread_slow() noexcept;
+
+/// The members of `set` as bits (signal s is bit s-1).
+inline std::uint64_t bits_of(const signal_set& set) noexcept {
+  std::uint64_t bits = 0;
+  for (int s = 1; s < NSIG; ++s) {
+    if (::sigismember(&set.native(), s) == 1) bits |= std::uint64_t{1} << (s - 1);
+  }
+  return bits;
+}
 
 /// True on the process's main thread: the initial thread, or after fork() the forking one
 /// (its thread id equals the process id in both cases). Cached per thread and fork.
