@@ -203,10 +203,12 @@ struct send_options {
   std::string signal;
   std::vector<std::string> pids;
   std::optional<int> value;  ///< queue with this payload (sigqueue) instead of a pidfd send
+  bool json = false;         ///< print a JSON array: one object per pid, failures included
 };
 /// Sends the signal to every pid through a pidfd (or sigqueue with a value). Signal "0" only
 /// checks that each process exists and may be signalled. Reports each failure on `err` and
-/// returns 1 if any failed.
+/// returns 1 if any failed. JSON: an array of {"pid", "signal", "number", "value", "method",
+/// "sent", "error"} objects, in the order of the pids.
 int send_command(const send_options& options, std::ostream& out, std::ostream& err);
 
 // ---- wait -----------------------------------------------------------------------------------
@@ -277,6 +279,33 @@ int run_command(const run_options& options, std::ostream& out, std::ostream& err
 /// (getopt_long "+fk:ps:v", --help, --version); `args` follows "timeout". Returns the exit
 /// status (125 for a usage error) or dies as run_command() does.
 int timeout_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// ---- trace ----------------------------------------------------------------------------------
+
+struct trace_options {
+  std::vector<std::string> pids;       ///< processes to attach to (every thread of each)
+  std::vector<std::string> command;    ///< or COMMAND ARG... to start under trace
+  bool follow = false;                 ///< -f: also children (fork, vfork, clone)
+  bool json = false;                   ///< one JSON object per line
+  std::optional<std::string> signals;  ///< --signal LIST: only these (or "!LIST": all but)
+  std::optional<std::string> output;   ///< -o FILE: the records go there instead of `out`
+};
+
+/// How `trace -- COMMAND` ended (for PIDs: exit_code 0, signal 0).
+struct trace_outcome {
+  int exit_code = 0;  ///< the status sigkit should exit with (when signal == 0)
+  int signal = 0;     ///< the command died by this signal
+};
+
+/// Attaches with PTRACE_SEIZE to every thread of each PID (or starts COMMAND traced), prints
+/// one record per signal delivered (text or JSON lines) until the targets end or sigkit gets
+/// INT/TERM/HUP/QUIT (PIDs: detach, leaving them running; COMMAND: passed on to it), then
+/// detaches. Main thread only; the calling process must have no other children.
+/// Errors: cli_error (no such process, ptrace refused, with the reason and what to do).
+trace_outcome trace_session(const trace_options& options, std::ostream& out, std::ostream& err);
+
+/// trace_session(), then ends the way the command did (exit code, or death by its signal).
+int trace_command(const trace_options& options, std::ostream& out, std::ostream& err);
 
 // ---- the whole tool -------------------------------------------------------------------------
 
