@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <system_error>
 
@@ -42,7 +43,6 @@ std::string describe(const std::system_error& e) {
 }  // namespace
 
 int send_command(const send_options& options, std::ostream& out, std::ostream& err) {
-  static_cast<void>(out);
   // Signal 0 sends nothing: it checks that the process exists and may be signalled (kill -0).
   const bool check_only = options.signal == "0";
   const int signo = check_only ? 0 : parse_signal(options.signal).number();
@@ -56,7 +56,16 @@ int send_command(const send_options& options, std::ostream& out, std::ostream& e
     pids.push_back(parse_pid(text));
   }
   int status = exit_ok;
+  auto results = nlohmann::ordered_json::array();
   for (const pid_t pid : pids) {
+    nlohmann::ordered_json result;
+    result["pid"] = pid;
+    result["signal"] = check_only ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(name);
+    result["number"] = signo;
+    result["value"] = options.value ? nlohmann::ordered_json(*options.value) : nullptr;
+    result["method"] = check_only ? "check" : options.value ? "sigqueue" : "pidfd";
+    result["ok"] = true;
+    result["error"] = nullptr;
     try {
       if (options.value) {
         sigkit::sigqueue(pid, signo, *options.value);
@@ -67,9 +76,16 @@ int send_command(const send_options& options, std::ostream& out, std::ostream& e
     } catch (const std::system_error& e) {
       err << fmt::format("sigkit: cannot send {} to process {}: {}\n", name, pid, describe(e));
       status = exit_error;
+      result["ok"] = false;
+      result["error"] = describe(e);
     }
+    results.push_back(std::move(result));
   }
   err.flush();
+  if (options.json) {
+    out << results.dump(2) << '\n';
+    out.flush();
+  }
   return status;
 }
 

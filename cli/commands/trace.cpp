@@ -471,7 +471,7 @@ signal_record tracer::make_record(const thread_state& t, const siginfo_t& si) {
     } else {
       r.from = origin::process;
     }
-    if (r.sender_pid && r.from != origin::self) {
+    if (r.sender_pid) {
       if (p.same_pid_namespace) {
         r.sender = read_process_info(si.si_pid);
         if (r.sender && r.sender->ppid > 0) {

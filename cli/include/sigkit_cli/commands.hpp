@@ -208,7 +208,7 @@ struct send_options {
 /// Sends the signal to every pid through a pidfd (or sigqueue with a value). Signal "0" only
 /// checks that each process exists and may be signalled. Reports each failure on `err` and
 /// returns 1 if any failed. JSON: an array of {"pid", "signal", "number", "value", "method",
-/// "sent", "error"} objects, in the order of the pids.
+/// "ok", "error"} objects, in the order of the pids ("signal" is null for signal 0).
 int send_command(const send_options& options, std::ostream& out, std::ostream& err);
 
 // ---- wait -----------------------------------------------------------------------------------
