@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -18,6 +19,7 @@
 #include "sigkit/errors.hpp"
 #include "sigkit/version.hpp"
 #include "sigkit_cli/commands.hpp"
+#include "sigkit_cli/generate.hpp"
 
 namespace sigkit::cli {
 namespace {
@@ -295,6 +297,16 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
 
   app.footer("Run 'sigkit COMMAND --help' for the options of a command.");
 
+  // Hidden (empty group): `sigkit __generate KIND [FILE]` writes sigkit(1) or a completion
+  // script from this very app, so that they list what --help lists (cli/CMakeLists.txt).
+  std::string generate_kind;
+  std::string generate_file;
+  auto* generate_cmd =
+      app.add_subcommand("__generate", "Write the man page or a shell completion script");
+  generate_cmd->group("");
+  generate_cmd->add_option("KIND", generate_kind, "man, bash, zsh or fish")->required();
+  generate_cmd->add_option("FILE", generate_file, "Write it there instead of standard output");
+
   const std::string_view command = argc > 1 ? std::string_view(argv[1]) : std::string_view();
   const bool supervisor = is_supervisor(command);
   // Usage errors: 125 for run/timeout (as timeout(1)), 2 for the others.
@@ -406,6 +418,18 @@ int run_app(int argc, char** argv, std::ostream& out, std::ostream& err) {
         trace.output = trace_output;
       }
       rc = trace_command(trace, out, err);
+    } else if (*generate_cmd) {
+      if (generate_file.empty()) {
+        generate_docs(app, generate_kind, out);
+      } else {
+        std::ofstream file(generate_file, std::ios::out | std::ios::trunc);
+        generate_docs(app, generate_kind, file);
+        file.close();
+        if (!file) {
+          throw cli_error("cannot write " + generate_file);
+        }
+      }
+      rc = exit_ok;
     }
     if (*faulthandler_hook.command) rc = faulthandler_hook.run(out, err);
     if (*symbolize_hook.command) rc = symbolize_hook.run(out, err);
