@@ -475,7 +475,7 @@ signal_record tracer::make_record(const thread_state& t, const siginfo_t& si) {
       if (p.same_pid_namespace) {
         r.sender = read_process_info(si.si_pid);
         if (r.sender && r.sender->ppid > 0) {
-          r.sender_parent = read_process_info(r.sender->ppid);
+          r.sender_parent = read_process_info(r.sender->ppid, false);
         }
       } else {
         r.hint = "the pid is in the traced process's pid namespace";

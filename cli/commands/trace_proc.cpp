@@ -273,7 +273,7 @@ std::optional<std::string> read_proc_file(const std::string& path) {
   return text;
 }
 
-std::optional<process_info> read_process_info(pid_t pid) {
+std::optional<process_info> read_process_info(pid_t pid, bool with_cmdline) {
   if (pid <= 0) {
     return std::nullopt;
   }
@@ -290,8 +290,10 @@ std::optional<process_info> read_process_info(pid_t pid) {
   info.comm = st->comm;
   info.state = st->state;
   info.ppid = st->ppid;
-  if (const auto raw = read_proc_file(fmt::format("/proc/{}/cmdline", pid))) {
-    info.cmdline = split_cmdline(*raw);
+  if (with_cmdline) {
+    if (const auto raw = read_proc_file(fmt::format("/proc/{}/cmdline", pid))) {
+      info.cmdline = split_cmdline(*raw);
+    }
   }
   return info;
 }

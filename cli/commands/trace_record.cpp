@@ -290,8 +290,9 @@ std::string format_json(const signal_record& r) {
   if (r.sender_pid) {
     json sender = process_json(*r.sender_pid, r.sender);
     sender["uid"] = r.sender_uid ? json(*r.sender_uid) : json(nullptr);
-    sender["parent"] =
-        r.sender_parent ? process_json(r.sender_parent->pid, r.sender_parent) : json(nullptr);
+    sender["parent"] = r.sender_parent
+                           ? json{{"pid", r.sender_parent->pid}, {"comm", r.sender_parent->comm}}
+                           : json(nullptr);
     j["sender"] = std::move(sender);
   } else {
     j["sender"] = nullptr;

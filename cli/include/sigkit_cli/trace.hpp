@@ -76,9 +76,9 @@ struct process_info {
   std::vector<std::string> cmdline;  ///< empty for a zombie or a kernel thread
 };
 
-/// Reads /proc/PID/stat and /proc/PID/cmdline; nullopt if the process is gone.
+/// Reads /proc/PID/stat and (with_cmdline) /proc/PID/cmdline; nullopt if the process is gone.
 /// Thread safety: safe. Signal safety: not async-signal-safe. Errors: none (nullopt).
-std::optional<process_info> read_process_info(pid_t pid);
+std::optional<process_info> read_process_info(pid_t pid, bool with_cmdline = true);
 
 // ---- one delivery, and what it did -----------------------------------------------------------
 
