@@ -39,6 +39,7 @@ if [[ -n ${SIGKIT_BENCH_QUICK:-} ]]; then
   burst_args=(--count=20000 "--cpu=$cpu")
   faulthandler_args=(--runs=50)
   shutdown_args=(--runs=10)
+  trace_args=(--round-trips=2000 --seconds=0.5 --reps=1 "--cpu=$cpu")
 else
   # Repetitions in random order, median reported: a noisy moment hits sigkit and its
   # baseline alike instead of one of them.
@@ -51,6 +52,7 @@ else
   burst_args=(--count=20000 "--cpu=$cpu")
   faulthandler_args=(--runs=1000)
   shutdown_args=(--runs=100)
+  trace_args=(--round-trips=20000 --seconds=2 --reps=3 "--cpu=$cpu")
 fi
 
 failed=0
@@ -82,6 +84,7 @@ run shutdown "$bin/sigkit_bench_shutdown" "${shutdown_args[@]}"
 if [[ -x $bin/sigkit_bench_adapters ]]; then
   run adapters "$bin/sigkit_bench_adapters" "${adapters_args[@]}"
 fi
+run trace "$bin/sigkit_bench_trace" "${trace_args[@]}"
 
 echo
 echo "sigkit benchmarks - $(date -u '+%Y-%m-%d %H:%M UTC') - $(nproc) CPUs," \

@@ -1179,7 +1179,10 @@ trace_outcome tracer::run() {
     expire_held();
     if (clock::now() >= next_sample_) {
       sample_pending();
-      next_sample_ = clock::now() + kTick;
+      // Each thread's status is read at each sample: space them out for many threads (a
+      // thousand threads: four samples a second).
+      next_sample_ = clock::now() + std::max<clock::duration>(
+                                        kTick, threads_.size() * std::chrono::microseconds(250));
     }
     const auto info = sigkit::sigtimedwait(waited_, kTick);
     if (info && info->signo != SIGCHLD) {

@@ -3,13 +3,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
+#include "cli_test_util.hpp"
 #include "sigkit_cli/commands.hpp"
 #include "sigkit_cli/trace.hpp"
 
@@ -346,5 +351,87 @@ TEST(TraceRefusalTest, SaysWhyAndWhatToDo) {
     EXPECT_EQ(explain(r).find('\n'), std::string::npos);
   }
 }
+
+// ---- the session, in-process (each in a forked child: it blocks signals and waits) ----------
+
+namespace sigkit_trace_session_test {
+
+using sigkit::cli::trace_options;
+using sigkit::cli::trace_session;
+
+TEST(TraceSessionTest, CommandRecordsAndFate) {
+  const int status = sigkit_cli_test::run_forked([] {
+    trace_options options;
+    options.command = {"/bin/sh", "-c", "trap 'exit 4' USR2; kill -USR2 $$; sleep 5"};
+    std::ostringstream out;
+    std::ostringstream err;
+    const auto outcome = trace_session(options, out, err);
+    const std::string text = out.str();
+    const bool ok =
+        outcome.exit_code == 4 && outcome.signal == 0 &&
+        text.find(" SIGUSR2 SI_USER from itself -> handled by a handler\n") != std::string::npos &&
+        text.find(" exited with status 4\n") != std::string::npos && err.str().empty();
+    if (!ok) {
+      std::fprintf(stderr, "out: %s\nerr: %s\n", text.c_str(), err.str().c_str());
+    }
+    return ok ? 0 : 1;
+  });
+  EXPECT_EQ(status, 0);
+}
+
+TEST(TraceSessionTest, DeathBySignalIsReported) {
+  const int status = sigkit_cli_test::run_forked([] {
+    trace_options options;
+    options.command = {"/bin/sh", "-c", "kill -USR1 $$"};
+    options.json = true;
+    std::ostringstream out;
+    std::ostringstream err;
+    const auto outcome = trace_session(options, out, err);
+    return outcome.signal == SIGUSR1 && outcome.exit_code == 128 + SIGUSR1 &&
+                   out.str().find("\"outcome\":\"terminated\"") != std::string::npos
+               ? 0
+               : 1;
+  });
+  EXPECT_EQ(status, 0);
+}
+
+TEST(TraceSessionTest, BadArguments) {
+  const int status = sigkit_cli_test::run_forked([] {
+    std::ostringstream out;
+    std::ostringstream err;
+    int failures = 0;
+    const auto expect_error = [&](const trace_options& options, int code, const char* what) {
+      try {
+        static_cast<void>(trace_session(options, out, err));
+        ++failures;
+      } catch (const sigkit::cli::cli_error& e) {
+        if (e.code() != code || std::string(e.what()).find(what) == std::string::npos) {
+          std::fprintf(stderr, "%d %s\n", e.code(), e.what());
+          ++failures;
+        }
+      }
+    };
+    trace_options none;
+    expect_error(none, sigkit::cli::exit_usage, "PID... or -- COMMAND");
+    trace_options both;
+    both.pids = {"1"};
+    both.command = {"true"};
+    expect_error(both, sigkit::cli::exit_usage, "not both");
+    trace_options gone;
+    gone.pids = {"2147483647"};
+    expect_error(gone, sigkit::cli::exit_error, "no such process: 2147483647");
+    trace_options self;
+    self.pids = {std::to_string(::getpid())};
+    expect_error(self, sigkit::cli::exit_error, "cannot trace sigkit itself");
+    trace_options filter;
+    filter.command = {"true"};
+    filter.signals = "NOPE";
+    expect_error(filter, sigkit::cli::exit_error, "unknown signal 'NOPE'");
+    return failures;
+  });
+  EXPECT_EQ(status, 0);
+}
+
+}  // namespace sigkit_trace_session_test
 
 }  // namespace
