@@ -301,7 +301,7 @@ void write_man(const CLI::App& app, std::ostream& out) {
   const auto commands = describe_app(app);
   std::string date;
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr) {
-    const std::time_t t = static_cast<std::time_t>(std::strtoll(epoch, nullptr, 10));
+    const auto t = static_cast<std::time_t>(std::strtoll(epoch, nullptr, 10));
     std::tm tm{};
     ::gmtime_r(&t, &tm);
     date = fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
@@ -426,6 +426,7 @@ const char* mode_name(command_mode m) {
 void write_bash(const CLI::App& app, std::ostream& out) {
   const auto commands = describe_app(app);
   std::vector<std::string> names;
+  names.reserve(commands.size());
   for (const auto& c : commands) {
     names.push_back(c.name);
   }
@@ -573,7 +574,9 @@ std::vector<std::string> zsh_specs(const command_doc& c) {
   for (const auto& o : c.options) {
     const std::string exclusion = o.names.size() > 1 ? "(" + join(o.names) + ")" : "";
     for (const auto& n : o.names) {
-      std::string spec = "'" + exclusion + n;
+      std::string spec = "'";
+      spec += exclusion;
+      spec += n;
       if (!o.value.empty()) {
         spec += n.rfind("--", 0) == 0 ? "=" : "+";
       }

@@ -78,10 +78,16 @@ long ptrace_request(int request, pid_t pid, void* addr = nullptr, void* data = n
   return ::ptrace(static_cast<__ptrace_request>(request), pid, addr, data);
 }
 
+// PTRACE_SEIZE takes its options, PTRACE_CONT and friends the signal to inject, in the data
+// argument, as an integer.
+void* as_data(unsigned long value) {
+  return reinterpret_cast<void*>(value);  // NOLINT(performance-no-int-to-ptr): ptrace's ABI
+}
+
 // PTRACE_CONT and friends take the signal to inject in the data argument.
 long ptrace_with_signal(int request, pid_t pid, int signo) {
   return ::ptrace(static_cast<__ptrace_request>(request), pid, nullptr,
-                  reinterpret_cast<void*>(static_cast<long>(signo)));  // NOLINT
+                  as_data(static_cast<unsigned long>(signo)));
 }
 
 std::string read_comm(pid_t pid, pid_t tid) {
@@ -127,7 +133,7 @@ std::optional<long> syscall_return_value(pid_t tid) {
 #if defined(__x86_64__) || defined(__aarch64__)
   user_regs_struct regs{};
   iovec io{&regs, sizeof regs};
-  if (ptrace_request(PTRACE_GETREGSET, tid, reinterpret_cast<void*>(NT_PRSTATUS), &io) != 0) {
+  if (ptrace_request(PTRACE_GETREGSET, tid, as_data(NT_PRSTATUS), &io) != 0) {
     return std::nullopt;
   }
 #if defined(__x86_64__)
@@ -337,7 +343,7 @@ void tracer::attach(pid_t pid) {
       if (std::find(attached.begin(), attached.end(), tid) != attached.end()) {
         continue;
       }
-      if (ptrace_request(PTRACE_SEIZE, tid, nullptr, reinterpret_cast<void*>(options_bits_)) == 0) {
+      if (ptrace_request(PTRACE_SEIZE, tid, nullptr, as_data(options_bits_)) == 0) {
         if (attached.empty()) {
           add_process(tgid, true);
         }
@@ -411,7 +417,7 @@ void tracer::launch() {
   ::close(error_pipe[1]);
   exec_error_fd_ = error_pipe[0];
   command_pid_ = pid;
-  if (ptrace_request(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(options_bits_)) != 0) {
+  if (ptrace_request(PTRACE_SEIZE, pid, nullptr, as_data(options_bits_)) != 0) {
     const int error = errno;
     ::close(go[1]);
     ::kill(pid, SIGKILL);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -204,22 +205,15 @@ std::string quote_argument(std::string_view arg) {
   std::size_t i = 0;
   while (i < arg.size()) {
     const auto u = static_cast<unsigned char>(arg[i]);
+    const std::size_t n = u < 0x20 || u == 0x7F ? 0 : utf8_length(arg.substr(i));
     if (arg[i] == '\'') {
       quoted += "'\\''";
-      ++i;
-    } else if (u < 0x20 || u == 0x7F) {
-      quoted += fmt::format("\\x{:02x}", u);
-      ++i;
-    } else if (u < 0x80) {
-      quoted += arg[i];
-      ++i;
-    } else if (const std::size_t n = utf8_length(arg.substr(i)); n > 0) {
-      quoted.append(arg.substr(i, n));
-      i += n;
+    } else if (n == 0) {
+      quoted += fmt::format("\\x{:02x}", u);  // a control character, or not UTF-8
     } else {
-      quoted += fmt::format("\\x{:02x}", u);
-      ++i;
+      quoted.append(arg.substr(i, n));
     }
+    i += std::max<std::size_t>(n, 1);
   }
   quoted += '\'';
   return quoted;

@@ -42,7 +42,7 @@ bool is_fault_signal(int signo) {
 }
 
 std::string local_time(std::int64_t ns) {
-  const std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);
+  const auto seconds = static_cast<std::time_t>(ns / 1'000'000'000);
   std::tm tm{};
   ::localtime_r(&seconds, &tm);
   return fmt::format("{:02}:{:02}:{:02}.{:06}", tm.tm_hour, tm.tm_min, tm.tm_sec,
@@ -50,7 +50,7 @@ std::string local_time(std::int64_t ns) {
 }
 
 std::string utc_time(std::int64_t ns) {
-  const std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);
+  const auto seconds = static_cast<std::time_t>(ns / 1'000'000'000);
   std::tm tm{};
   ::gmtime_r(&seconds, &tm);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
