@@ -77,6 +77,15 @@ void say(const char* text) {
   std::fflush(stdout);
 }
 
+std::atomic<bool> g_worker_ready{false};
+
+void* worker_waits(void* /*unused*/) {
+  ::pthread_setname_np(::pthread_self(), "worker");
+  g_worker_ready.store(true);
+  await(SIGUSR1);  // the only thread with SIGUSR1 unblocked (while waiting)
+  return nullptr;
+}
+
 void* kill_main_thread(void* main_thread) {
   ::pthread_kill(*static_cast<pthread_t*>(main_thread), SIGUSR1);
   return nullptr;
@@ -105,6 +114,24 @@ int scenario(std::string_view name) {
     ::pthread_join(worker, nullptr);
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);  // delivered here, to the main thread
     std::printf("usr1 handled: %d\n", g_last_signal.load() == SIGUSR1 ? 1 : 0);
+    return 0;
+  }
+  if (name == "worker") {
+    // SIGUSR1 sent to the process while only a worker thread can take it.
+    install(SIGUSR1, trace_target_record);
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    ::pthread_sigmask(SIG_BLOCK, &block, nullptr);
+    pthread_t worker{};
+    ::pthread_create(&worker, nullptr, worker_waits, nullptr);
+    while (!g_worker_ready.load()) {
+      ::usleep(1000);
+    }
+    ::usleep(20000);  // let it reach sigsuspend (it would take the signal later anyway)
+    ::kill(::getpid(), SIGUSR1);
+    ::pthread_join(worker, nullptr);
+    say("worker handled it\n");
     return 0;
   }
   if (name == "pipe") {

@@ -256,6 +256,19 @@ TEST(TraceToolTest, AnotherThreadOfTheProcess) {
   EXPECT_EQ(usr1[0].at("outcome"), "handled");
 }
 
+TEST(TraceToolTest, DeliveredToAWorkerThread) {
+  const auto r = trace_scenario("worker");
+  ASSERT_TRUE(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0) << r.err;
+  EXPECT_EQ(r.out, "worker handled it\n");
+  const auto usr1 = records_of(r.records, "SIGUSR1");
+  ASSERT_EQ(usr1.size(), 1U);
+  EXPECT_EQ(usr1[0].at("code"), "SI_USER");
+  EXPECT_EQ(usr1[0].at("origin"), "self");
+  EXPECT_NE(usr1[0].at("tid"), usr1[0].at("pid"));  // the worker thread took it
+  EXPECT_EQ(usr1[0].at("comm"), "worker");
+  EXPECT_EQ(usr1[0].at("outcome"), "handled");
+}
+
 TEST(TraceToolTest, AnotherProcessAttachedByPid) {
   child_process target = start_target("handled");
   const pid_t pid = target.pid;
@@ -356,7 +369,8 @@ TEST(TraceToolTest, KilledBySigkill) {
 // ---- non-intrusive --------------------------------------------------------------------------
 
 TEST(TraceToolTest, SameStatusAndOutputWithAndWithoutTrace) {
-  for (const char* scenario : {"mixed", "pipe", "segv-default", "queue", "thread", "chld"}) {
+  for (const char* scenario :
+       {"mixed", "pipe", "segv-default", "queue", "thread", "worker", "chld"}) {
     child_process plain = sigkit_cli_test::spawn_exec({kTarget, scenario});
     const int plain_status = plain.finish();
     child_process traced = start_tool({"trace", "-f", "-o", "/dev/null", "--", kTarget, scenario});
