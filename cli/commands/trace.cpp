@@ -259,8 +259,11 @@ class tracer {
   void restart(pid_t tid, int request, int signo);
 
   // records
+  enum class hold { none, stop, fatal };
   signal_record make_record(const thread_state& t, const siginfo_t& si);
-  void decide_outcome(thread_state& t, process_state& p, signal_record& r);
+  void fill_record(signal_record& r, pid_t tgid, pid_t tid, const siginfo_t& si,
+                   std::optional<long> syscall_result);
+  hold decide_outcome(const thread_state& t, process_state& p, signal_record& r);
   bool wanted(int signo) const { return signo >= 1 && signo <= 64 && (filter_ & bit(signo)) != 0; }
   void emit(const signal_record& r);
   void emit(const exit_record& r);
@@ -457,12 +460,20 @@ void tracer::emit(const exit_record& r) {
 signal_record tracer::make_record(const thread_state& t, const siginfo_t& si) {
   signal_record r;
   r.time_ns = realtime_ns();
-  r.pid = t.tgid;
-  r.tid = t.tid;
+  fill_record(r, t.tgid, t.tid, si, std::nullopt);
   r.comm = read_comm(t.tgid, t.tid);
+  return r;
+}
+
+// Everything but the time, the receiver's name and the outcome. The sender is read first
+// thing: a short-lived one (kill(1) in a script) may be gone a few microseconds later.
+void tracer::fill_record(signal_record& r, pid_t tgid, pid_t tid, const siginfo_t& si,
+                         std::optional<long> syscall_result) {
+  r.pid = tgid;
+  r.tid = tid;
   r.signo = si.si_signo;
   r.code = si.si_code;
-  const process_state& p = processes_[t.tgid];
+  const process_state& p = processes_[tgid];
   if (code_names_sender(si.si_signo, si.si_code)) {
     r.sender_pid = si.si_pid;
     r.sender_uid = si.si_uid;
@@ -472,7 +483,7 @@ signal_record tracer::make_record(const thread_state& t, const siginfo_t& si) {
     } else if (si.si_pid == 0) {
       r.from = origin::outside_namespace;
       r.sender_pid.reset();
-    } else if (si.si_pid == t.tgid) {
+    } else if (si.si_pid == tgid) {
       r.from = origin::self;
     } else {
       r.from = origin::process;
@@ -505,7 +516,7 @@ signal_record tracer::make_record(const thread_state& t, const siginfo_t& si) {
   if (r.from == origin::self && si.si_code == SI_USER &&
       (si.si_signo == SIGPIPE || si.si_signo == SIGXFSZ)) {
     const long expected = si.si_signo == SIGPIPE ? -EPIPE : -EFBIG;
-    if (syscall_return_value(t.tid) == expected) {
+    if (syscall_result == expected) {
       r.from = origin::kernel;
       r.hint = si.si_signo == SIGPIPE ? "a write to a pipe or socket with no reader"
                                       : "a write beyond the file size limit (RLIMIT_FSIZE)";
@@ -521,10 +532,12 @@ signal_record tracer::make_record(const thread_state& t, const siginfo_t& si) {
   } else if (si.si_code == SI_ASYNCIO) {
     r.hint = "asynchronous I/O completed";
   }
-  return r;
 }
 
-void tracer::decide_outcome(thread_state& t, process_state& p, signal_record& r) {
+// What the delivery will do, from the dispositions as they are now, while the thread is stopped
+// (a handler with SA_RESETHAND is gone once it runs). A stop or a death is confirmed by the
+// thread's next event: `hold` says which.
+tracer::hold tracer::decide_outcome(const thread_state& t, process_state& p, signal_record& r) {
   std::uint64_t caught = 0;
   std::uint64_t ignored = 0;
   if (const auto status = read_proc_file(fmt::format("/proc/{}/task/{}/status", t.tgid, t.tid))) {
@@ -544,31 +557,30 @@ void tracer::decide_outcome(thread_state& t, process_state& p, signal_record& r)
       r.also_handled = false;
       r.detail = is_caught ? "after it continued the process" : "";
     }
-    return;
+    return hold::none;
   }
   if (is_caught) {
     r.result = outcome::handled;
-    return;
+    return hold::none;
   }
   if ((ignored & bit(s)) != 0) {
     r.result = outcome::ignored;
-    return;
+    return hold::none;
   }
   switch (default_action_of(signum(s))) {
     case default_action::ignore:
     case default_action::cont:
       r.result = outcome::ignored_by_default;
-      return;
+      return hold::none;
     case default_action::stop:
       r.result = outcome::stopped;
-      t.held = held_delivery{r, false, clock::now() + kStopConfirmation};
-      return;
+      return hold::stop;
     case default_action::terminate:
     case default_action::core:
       r.result = outcome::terminated;
-      t.held = held_delivery{r, true, clock::time_point::max()};
-      return;
+      return hold::fatal;
   }
+  return hold::none;
 }
 
 // ---- the loop -------------------------------------------------------------------------------
@@ -584,12 +596,14 @@ void tracer::on_delivery(thread_state& t, int signo) {
     restart(t.tid, PTRACE_CONT, signo);
     return;
   }
+  const pid_t tid = t.tid;
+  const pid_t tgid = t.tgid;
   if (t.detach_at_stop) {
-    static_cast<void>(ptrace_with_signal(PTRACE_DETACH, t.tid, signo));
-    threads_.erase(t.tid);
+    static_cast<void>(ptrace_with_signal(PTRACE_DETACH, tid, signo));
+    threads_.erase(tid);
     return;
   }
-  process_state& p = processes_[t.tgid];
+  process_state& p = processes_[tgid];
   if (signo >= 1 && signo <= 64) {
     p.reported_pending &= ~bit(signo);  // delivered: no longer pending
     p.vanished &= ~bit(signo);
@@ -598,24 +612,42 @@ void tracer::on_delivery(thread_state& t, int signo) {
     if (signo == SIGCONT) {
       p.continued = false;
     }
-  } else {
-    signal_record r = make_record(t, si);
-    if (r.tid == t.tgid && !r.comm.empty()) {
-      p.comm = r.comm;
+    restart(tid, detaching_ ? PTRACE_DETACH : PTRACE_CONT, signo);
+    if (detaching_) {
+      threads_.erase(tid);
     }
-    decide_outcome(t, p, r);
-    if (!t.held && r.result != outcome::unknown) {
-      emit(r);
-    }
+    return;
   }
+  // While the thread is stopped: who sent it (before the sender can exit), what the delivery
+  // does, and for SIGPIPE/SIGXFSZ the system call it is leaving. The receiver's name and the
+  // printing come once it runs again.
+  signal_record r;
+  r.time_ns = realtime_ns();
+  std::optional<long> syscall_result;
+  if ((signo == SIGPIPE || signo == SIGXFSZ) && si.si_code == SI_USER && si.si_pid == tgid) {
+    syscall_result = syscall_return_value(tid);
+  }
+  fill_record(r, tgid, tid, si, syscall_result);
+  const hold kind = decide_outcome(t, p, r);
   // Re-injected as it came: the kernel delivers the siginfo it queued.
-  restart(t.tid, detaching_ ? PTRACE_DETACH : PTRACE_CONT, signo);
+  restart(tid, detaching_ ? PTRACE_DETACH : PTRACE_CONT, signo);
+  r.comm = read_comm(tgid, tid);
+  if (tid == tgid && !r.comm.empty()) {
+    p.comm = r.comm;
+  }
   if (detaching_) {
-    if (t.held) {
-      t.held->record.detail = "predicted; sigkit detached";
-      emit(t.held->record);
+    threads_.erase(tid);
+    if (kind != hold::none) {
+      r.detail = "predicted; sigkit detached";
     }
-    threads_.erase(t.tid);
+  } else if (kind != hold::none) {
+    t.held = held_delivery{
+        r, kind == hold::fatal,
+        kind == hold::fatal ? clock::time_point::max() : clock::now() + kStopConfirmation};
+    return;
+  }
+  if (r.result != outcome::unknown) {
+    emit(r);
   }
 }
 
