@@ -52,7 +52,7 @@ else
   burst_args=(--count=20000 "--cpu=$cpu")
   faulthandler_args=(--runs=1000)
   shutdown_args=(--runs=100)
-  trace_args=(--round-trips=20000 --seconds=2 --reps=3 "--cpu=$cpu")
+  trace_args=(--round-trips=20000 --seconds=1 --reps=3 "--cpu=$cpu")
 fi
 
 failed=0

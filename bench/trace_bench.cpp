@@ -5,24 +5,22 @@
 // kill(si_pid, SIGUSR1). The measured process sends SIGUSR1 and waits in sigsuspend until its
 // raw handler has run: one delivery per round trip, which under trace is one
 // signal-delivery-stop (the tracer reads the siginfo, the sender's stat and cmdline and its
-// parent's, the receiver's dispositions, prints the record and re-injects the signal). The
-// partner is not traced. Both are pinned to --cpu; the tracer runs pinned to --tracer-cpu
-// (default: the next CPU), as a tracer usually runs beside its target.
+// parent's stat, the receiver's dispositions, re-injects the signal and prints the record).
+// The partner is not traced. Both are pinned to --cpu; the tracer runs pinned to the same CPU,
+// then to the next one (a ptrace stop and its resumption cost far more across CPUs).
 //
-// Cases, run --reps times interleaved (untraced, text, json, untraced, ...), the rep with the
-// lowest p50 reported: untraced (the baseline), `sigkit trace -o /dev/null PID` and
-// `sigkit trace --json -o /dev/null PID`. The ratio is round trips per second traced over
-// untraced (1.00 = no cost), then the p50 ratio.
+// Cases, run --reps times interleaved, the rep with the lowest p50 reported: untraced (the
+// baseline); for each tracer CPU `sigkit trace -o /dev/null PID`, `sigkit trace --json
+// -o /dev/null PID` and, for reference, `strace -e trace=none -o /dev/null -p PID` if strace is
+// installed (it still stops the tracee at every system call). The ratio is round trips per
+// second traced over untraced (1.00 = no cost), then the p50 ratio.
 //
-// Usage: sigkit_bench_trace [--round-trips=N] [--seconds=S] [--reps=R] [--cpu=C]
-//                           [--tracer-cpu=C (-1: unpinned)] [--tool=PATH]
+// Usage: sigkit_bench_trace [--round-trips=N] [--seconds=S] [--reps=R] [--cpu=C] [--tool=PATH]
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -50,18 +48,15 @@ struct shared_result {
   std::uint64_t samples[kMaxSamples] = {};
 };
 
-enum class mode { untraced, text, json };
+enum class mode { untraced, text, json, strace };
 
 struct case_desc {
   mode m;
-  const char* label;
+  int tracer_cpu;
+  std::string label;
 };
 
-constexpr std::array<case_desc, 3> kCases = {{
-    {mode::untraced, "untraced [baseline]"},
-    {mode::text, "sigkit trace -o /dev/null"},
-    {mode::json, "sigkit trace --json -o /dev/null"},
-}};
+const char* const kStrace = "/usr/bin/strace";
 
 int run_partner(int cpu) {
   pin_to_cpu(cpu);
@@ -119,8 +114,22 @@ int run_measured(int cpu, pid_t partner, int go_fd, std::size_t round_trips, dou
   return 0;
 }
 
-// Starts `sigkit trace [--json] -o /dev/null PID` on `cpu` and waits until it has attached.
-// Returns its pid, or -1.
+bool traced_by(pid_t target, pid_t tracer) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", target);
+  FILE* f = std::fopen(path, "r");
+  if (f == nullptr) return false;
+  char line[256];
+  long tracer_pid = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "TracerPid: %ld", &tracer_pid) == 1) break;
+  }
+  std::fclose(f);
+  return tracer_pid == tracer;
+}
+
+// Starts the tracer on `cpu` and waits until it has attached (sigkit says so on stderr; for
+// strace, TracerPid tells). Returns its pid, or -1.
 pid_t start_tracer(const std::string& tool, mode m, pid_t target, int cpu, std::string& error) {
   int err_pipe[2];
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -128,9 +137,15 @@ pid_t start_tracer(const std::string& tool, mode m, pid_t target, int cpu, std::
     return -1;
   }
   const std::string pid_text = std::to_string(target);
-  std::vector<const char*> argv{tool.c_str(), "trace"};
-  if (m == mode::json) argv.push_back("--json");
-  argv.insert(argv.end(), {"-o", "/dev/null", pid_text.c_str(), nullptr});
+  std::vector<const char*> argv;
+  if (m == mode::strace) {
+    argv = {kStrace, "-qq", "-e", "trace=none", "-o", "/dev/null", "-p", pid_text.c_str()};
+  } else {
+    argv = {tool.c_str(), "trace"};
+    if (m == mode::json) argv.push_back("--json");
+    argv.insert(argv.end(), {"-o", "/dev/null", pid_text.c_str()});
+  }
+  argv.push_back(nullptr);
   std::fflush(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -146,9 +161,13 @@ pid_t start_tracer(const std::string& tool, mode m, pid_t target, int cpu, std::
   ::close(err_pipe[1]);
   std::string text;
   const std::uint64_t deadline = now_ns() + 10'000'000'000ULL;
-  while (text.find("tracing process") == std::string::npos && now_ns() < deadline) {
+  const auto attached = [&] {
+    return m == mode::strace ? traced_by(target, pid)
+                             : text.find("tracing process") != std::string::npos;
+  };
+  while (!attached() && now_ns() < deadline) {
     pollfd p{err_pipe[0], POLLIN, 0};
-    if (::poll(&p, 1, 100) > 0) {
+    if (::poll(&p, 1, 10) > 0) {
       char buf[512];
       const ssize_t n = ::read(err_pipe[0], buf, sizeof buf);
       if (n <= 0) break;
@@ -156,8 +175,8 @@ pid_t start_tracer(const std::string& tool, mode m, pid_t target, int cpu, std::
     }
   }
   ::close(err_pipe[0]);
-  if (text.find("tracing process") == std::string::npos) {
-    error = "sigkit trace did not attach: " + text;
+  if (!attached()) {
+    error = "the tracer did not attach: " + text;
     kill_and_reap(pid);
     return -1;
   }
@@ -172,6 +191,7 @@ struct run_result {
 
 run_result run_once(mode m, const std::string& tool, int cpu, int tracer_cpu,
                     std::size_t round_trips, double seconds, shared_result* shared) {
+  // strace is stopped by SIGKILL once its target is gone (it would wait for nothing else).
   *shared = shared_result{};
   run_result r;
   int go[2];
@@ -207,7 +227,10 @@ run_result run_once(mode m, const std::string& tool, int cpu, int tracer_cpu,
   kill_and_reap(partner);
   if (tracer > 0) {
     const int tracer_status = reap(tracer, 10);  // its target is gone: it ends by itself
-    if (tracer_status < 0 || !WIFEXITED(tracer_status) || WEXITSTATUS(tracer_status) != 0) {
+    const bool tracer_ok = m == mode::strace ? tracer_status >= 0
+                                             : tracer_status >= 0 && WIFEXITED(tracer_status) &&
+                                                   WEXITSTATUS(tracer_status) == 0;
+    if (!tracer_ok) {
       r.error = format("sigkit trace failed (status 0x%x)", tracer_status);
       return r;
     }
@@ -233,18 +256,28 @@ std::string tool_path(int argc, char** argv) {
 int main(int argc, char** argv) {
   const auto round_trips = static_cast<std::size_t>(
       std::min<double>(arg_value(argc, argv, "--round-trips", 20000), kMaxSamples));
-  const double seconds = arg_value(argc, argv, "--seconds", 2.0);
+  const double seconds = arg_value(argc, argv, "--seconds", 1.0);
   const int reps = static_cast<int>(arg_value(argc, argv, "--reps", 3));
   const int cpu = static_cast<int>(arg_value(argc, argv, "--cpu", 0));
   const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
-  const int tracer_cpu = static_cast<int>(
-      arg_value(argc, argv, "--tracer-cpu", cpus > 1 ? static_cast<double>((cpu + 1) % cpus) : -1));
   const std::string tool = tool_path(argc, argv);
-  const std::string section = format("trace ping-pong cpu%d, tracer cpu%d", cpu, tracer_cpu);
+  const std::string section = format("trace ping-pong cpu%d", cpu);
   if (tool.empty() || ::access(tool.c_str(), X_OK) != 0) {
     emit_row(section, "sigkit trace", "FAILED: no sigkit tool (build it, or --tool=PATH)", "", "",
              "", "FAILED");
     return 1;
+  }
+  const bool have_strace = ::access(kStrace, X_OK) == 0;
+  std::vector<case_desc> cases{{mode::untraced, -1, "untraced [baseline]"}};
+  std::vector<int> tracer_cpus{cpu};
+  if (cpus > 1) tracer_cpus.push_back(static_cast<int>((cpu + 1) % cpus));
+  for (const int t : tracer_cpus) {
+    const std::string where = t == cpu ? "same CPU" : format("CPU %d", t);
+    cases.push_back({mode::text, t, "sigkit trace, tracer on " + where});
+    cases.push_back({mode::json, t, "sigkit trace --json, tracer on " + where});
+    if (have_strace) {
+      cases.push_back({mode::strace, t, "strace -e trace=none, on " + where + " [reference]"});
+    }
   }
 
   // Both children inherit SIGUSR1 blocked: the partner waits for it with sigwaitinfo, the
@@ -258,17 +291,17 @@ int main(int argc, char** argv) {
   static_cast<void>(std::fprintf(
       stderr, "trace ping-pong: up to %zu round trips or %.1f s per run, best of %d reps, %s\n",
       round_trips, seconds, reps, tool.c_str()));
-  std::array<run_result, kCases.size()> best{};
+  std::vector<run_result> best(cases.size());
   for (int rep = 0; rep < reps; ++rep) {
-    for (std::size_t i = 0; i < kCases.size(); ++i) {
-      run_result r = run_once(kCases[i].m, tool, cpu, tracer_cpu, round_trips, seconds, shared);
-      static_cast<void>(
-          std::fprintf(stderr, "  rep %d %-36s %s\n", rep, kCases[i].label,
-                       r.ok ? format("mean %.2f us p50 %.2f p99 %.2f n=%zu %.0f rt/s",
-                                     r.stats.mean_us, r.stats.p50_us, r.stats.p99_us,
-                                     r.stats.count, r.stats.per_second)
-                                  .c_str()
-                            : r.error.c_str()));
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      run_result r =
+          run_once(cases[i].m, tool, cpu, cases[i].tracer_cpu, round_trips, seconds, shared);
+      static_cast<void>(std::fprintf(
+          stderr, "  rep %d %-48s %s\n", rep, cases[i].label.c_str(),
+          r.ok ? format("mean %.2f us p50 %.2f p99 %.2f n=%zu %.0f rt/s", r.stats.mean_us,
+                        r.stats.p50_us, r.stats.p99_us, r.stats.count, r.stats.per_second)
+                     .c_str()
+               : r.error.c_str()));
       if (!r.ok) {
         if (!best[i].ok) best[i] = r;
         continue;
@@ -278,26 +311,25 @@ int main(int argc, char** argv) {
   }
   const run_result& base = best[0];
   int failed = 0;
-  for (std::size_t i = 0; i < kCases.size(); ++i) {
+  for (std::size_t i = 0; i < cases.size(); ++i) {
     const run_result& r = best[i];
     if (!r.ok) {
-      emit_row(section, kCases[i].label, "FAILED: " + r.error, "", "", "", "FAILED");
+      emit_row(section, cases[i].label, "FAILED: " + r.error, "", "", "", "FAILED");
       failed = 1;
       continue;
     }
-    const std::string result = format("%.0f rt/s, p50 %.2f us, mean %.2f, p99 %.2f",
-                                      r.stats.per_second, r.stats.p50_us, r.stats.mean_us,
-                                      r.stats.p99_us);
+    const std::string result =
+        format("%.0f rt/s, p50 %.2f us, mean %.2f, p99 %.2f", r.stats.per_second, r.stats.p50_us,
+               r.stats.mean_us, r.stats.p99_us);
     std::string baseline;
     std::string ratio;
     if (i > 0 && base.ok) {
-      baseline = format("untraced %.0f rt/s, p50 %.2f us", base.stats.per_second,
-                        base.stats.p50_us);
-      ratio = format("%.2fx rt/s (p50 %.2fx)", r.stats.per_second / base.stats.per_second,
+      baseline =
+          format("untraced %.0f rt/s, p50 %.2f us", base.stats.per_second, base.stats.p50_us);
+      ratio = format("%.3fx rt/s (p50 %.1fx)", r.stats.per_second / base.stats.per_second,
                      r.stats.p50_us / base.stats.p50_us);
     }
-    emit_row(section, kCases[i].label, result, baseline, ratio, i > 0 ? "(informational)" : "",
-             "");
+    emit_row(section, cases[i].label, result, baseline, ratio, i > 0 ? "(informational)" : "", "");
   }
   free_shared_block(shared);
   return failed;
