@@ -1132,8 +1132,8 @@ void tracer::on_request(const siginfo& info) {
     detach_all();
     return;
   }
-  // trace -- COMMAND: the command decides. A signal from the terminal (SI_KERNEL) reached the
-  // command as well, being in our process group; any other is passed on to it.
+  // trace -- COMMAND: the command decides. A signal from the terminal (SI_KERNEL: Ctrl-C, a
+  // resize) reached the command as well, being in our process group; any other is passed on.
   if (info.code != SI_KERNEL && !command_status_) {
     static_cast<void>(::kill(command_pid_, info.signo));
   }
@@ -1166,7 +1166,12 @@ trace_outcome tracer::run() {
   struct sigaction ign = dfl;
   ign.sa_handler = SIG_IGN;  // NOLINT(cppcoreguidelines-pro-type-union-access)
   ::sigaction(SIGPIPE, &ign, &original_pipe_);
+  // INT, TERM, HUP and QUIT detach from PIDs; with a COMMAND they, USR1, USR2 and WINCH are
+  // passed on to it (as `sigkit run` does), so that sigkit can stand in for the command.
   waited_ = signal_set{SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  if (!options_.command.empty()) {
+    waited_ |= signal_set{SIGUSR1, SIGUSR2, SIGWINCH};
+  }
   original_mask_ = sigkit::block(waited_);
   struct restore {
     tracer& self;
@@ -1208,8 +1213,7 @@ trace_outcome tracer::run() {
   while (true) {
     drain_events();
     if (output_broken_ && !detaching_) {
-      note("cannot write the trace: detaching");
-      detach_all();
+      detach_all();  // reported once, at the end
     }
     if (detaching_ || (threads_.empty() && (command_pid_ == 0 || command_status_))) {
       break;

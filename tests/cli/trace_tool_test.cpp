@@ -414,6 +414,29 @@ TEST(TraceToolTest, DetachLeavesAStoppedTargetStopped) {
   EXPECT_TRUE(target.wait_for_text("usr1\n", milliseconds(10000), true)) << target.out;
 }
 
+TEST(TraceToolTest, SignalsToSigkitReachTheCommand) {
+  child_process t = start_tool({"trace", "--json", "-o", "/dev/null", "--", kTarget, "wait"});
+  ASSERT_TRUE(t.wait_for_text("ready\n", milliseconds(10000), true)) << t.err;
+  ASSERT_EQ(::kill(t.pid, SIGUSR1), 0);  // passed on: the command handles it
+  ASSERT_TRUE(t.wait_for_text("usr1\n", milliseconds(10000), true)) << t.out;
+  ASSERT_EQ(::kill(t.pid, SIGTERM), 0);  // passed on: ends the command, then sigkit as it
+  const int status = t.finish();
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status << t.err;
+}
+
+TEST(TraceToolTest, ABrokenOutputEndsTheTraceNotTheCommand) {
+  // The reader of the records goes away: sigkit detaches, lets the command finish, says why.
+  child_process t = sigkit_cli_test::spawn_exec(
+      {"/bin/sh", "-c",
+       "\"$0\" trace -- sh -c 'kill -WINCH $$; sleep 0.3; kill -WINCH $$; echo done >&2' "
+       "| head -c 1 >/dev/null; echo \"status=$?\"",
+       kTool});
+  EXPECT_EQ(t.finish(), 0);
+  EXPECT_THAT(t.err, HasSubstr("done\n"));
+  EXPECT_THAT(t.err, HasSubstr("sigkit: cannot write the trace to standard output\n"));
+  EXPECT_EQ(t.out, "status=0\n");  // head's status; sigkit's is 1
+}
+
 // ---- options --------------------------------------------------------------------------------
 
 TEST(TraceToolTest, FollowSeesChildren) {

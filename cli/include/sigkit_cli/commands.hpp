@@ -299,8 +299,9 @@ struct trace_outcome {
 
 /// Attaches with PTRACE_SEIZE to every thread of each PID (or starts COMMAND traced), prints
 /// one record per signal delivered (text or JSON lines) until the targets end or sigkit gets
-/// INT/TERM/HUP/QUIT (PIDs: detach, leaving them running; COMMAND: passed on to it), then
-/// detaches. Main thread only; the calling process must have no other children.
+/// INT/TERM/HUP/QUIT (PIDs: detach, leaving them running; COMMAND: these and USR1, USR2 and
+/// WINCH are passed on to it), then detaches. Main thread only; the calling process must have
+/// no other children.
 /// Errors: cli_error (no such process, ptrace refused, with the reason and what to do).
 trace_outcome trace_session(const trace_options& options, std::ostream& out, std::ostream& err);
 
