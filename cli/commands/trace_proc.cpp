@@ -191,32 +191,42 @@ std::uint64_t parse_signal_filter(std::string_view text) {
 
 std::string quote_argument(std::string_view arg) {
   bool plain = !arg.empty();
-  for (const char c : arg) {
-    const auto u = static_cast<unsigned char>(c);
-    if (!(std::isalnum(u) != 0 || std::strchr("-_./=:,+@%", c) != nullptr)) {
-      plain = false;
-      break;
-    }
+  bool printable = true;  // no control character, valid UTF-8
+  for (std::size_t i = 0; i < arg.size();) {
+    const auto u = static_cast<unsigned char>(arg[i]);
+    plain = plain && (std::isalnum(u) != 0 || std::strchr("-_./=:,+@%", arg[i]) != nullptr);
+    const std::size_t n = u < 0x20 || u == 0x7F ? 0 : utf8_length(arg.substr(i));
+    printable = printable && n > 0;
+    i += std::max<std::size_t>(n, 1);
   }
   if (plain) {
     return std::string(arg);
   }
-  std::string quoted = "'";
-  std::size_t i = 0;
-  while (i < arg.size()) {
+  if (printable) {
+    // POSIX single quotes: everything literal, a quote as '\''.
+    std::string quoted = "'";
+    for (const char c : arg) {
+      quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return quoted + "'";
+  }
+  // Bash's $'...': \\ and \' for themselves, \xHH for a control character or a byte that is
+  // not UTF-8. Unambiguous, and pasted into bash it gives the argument back.
+  std::string quoted = "$'";
+  for (std::size_t i = 0; i < arg.size();) {
     const auto u = static_cast<unsigned char>(arg[i]);
     const std::size_t n = u < 0x20 || u == 0x7F ? 0 : utf8_length(arg.substr(i));
-    if (arg[i] == '\'') {
-      quoted += "'\\''";
+    if (arg[i] == '\\' || arg[i] == '\'') {
+      quoted += '\\';
+      quoted += arg[i];
     } else if (n == 0) {
-      quoted += fmt::format("\\x{:02x}", u);  // a control character, or not UTF-8
+      quoted += fmt::format("\\x{:02x}", u);
     } else {
       quoted.append(arg.substr(i, n));
     }
     i += std::max<std::size_t>(n, 1);
   }
-  quoted += '\'';
-  return quoted;
+  return quoted + "'";
 }
 
 std::string format_cmdline(const std::vector<std::string>& args, std::size_t limit) {

@@ -102,11 +102,13 @@ TEST(TraceQuoteTest, QuotesAsAShellWouldNeed) {
   EXPECT_EQ(quote_argument(""), "''");
   EXPECT_EQ(quote_argument("echo hi"), "'echo hi'");
   EXPECT_EQ(quote_argument("it's"), "'it'\\''s'");
-  EXPECT_EQ(quote_argument("a\nb"), "'a\\x0ab'");
-  EXPECT_EQ(quote_argument("caf\xc3\xa9"), "'caf\xc3\xa9'");       // UTF-8 stays
-  EXPECT_EQ(quote_argument("bad\xff"), "'bad\\xff'");              // not UTF-8: escaped
-  EXPECT_EQ(quote_argument("\xed\xa0\x80"), "'\\xed\\xa0\\x80'");  // a surrogate is not UTF-8
-  EXPECT_EQ(quote_argument("\xc0\xaf"), "'\\xc0\\xaf'");           // overlong
+  EXPECT_EQ(quote_argument("a\\x10"), "'a\\x10'");  // printable: literal, in single quotes
+  EXPECT_EQ(quote_argument("a\nb"), "$'a\\x0ab'");
+  EXPECT_EQ(quote_argument("it's\t\\"), "$'it\\'s\\x09\\\\'");
+  EXPECT_EQ(quote_argument("caf\xc3\xa9"), "'caf\xc3\xa9'");        // UTF-8 stays
+  EXPECT_EQ(quote_argument("bad\xff"), "$'bad\\xff'");              // not UTF-8: escaped
+  EXPECT_EQ(quote_argument("\xed\xa0\x80"), "$'\\xed\\xa0\\x80'");  // a surrogate is not UTF-8
+  EXPECT_EQ(quote_argument("\xc0\xaf"), "$'\\xc0\\xaf'");           // overlong
 }
 
 TEST(TraceQuoteTest, CmdlineIsCutAtACharacterBoundary) {
@@ -296,7 +298,7 @@ TEST_F(TraceFormatTest, BytesThatAreNotUtf8StillMakeJson) {
   const auto j = nlohmann::json::parse(format_json(r));
   EXPECT_EQ(j.at("comm"), "bad\xef\xbf\xbd\xef\xbf\xbd");  // U+FFFD twice
   EXPECT_EQ(j.at("sender").at("cmdline").at(1), "ok");
-  EXPECT_THAT(format_text(r), HasSubstr("('bad\\xff\\xfe')"));
+  EXPECT_THAT(format_text(r), HasSubstr("($'bad\\xff\\xfe')"));
 }
 
 TEST_F(TraceFormatTest, EveryOutcomeHasWords) {

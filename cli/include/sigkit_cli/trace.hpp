@@ -52,8 +52,9 @@ std::optional<std::uint64_t> parse_status_mask(std::string_view status_text, std
 /// Errors: cli_error for an unknown signal or an empty list.
 std::uint64_t parse_signal_filter(std::string_view text);
 
-/// Quotes one argument for display as a shell would need it ('it'\''s'), and escapes control
-/// characters and bytes that are not UTF-8 as \xHH.
+/// Quotes one argument for display as a shell would need it: as it is if it has only safe
+/// characters, in single quotes ('it'\''s') if it is printable UTF-8, else in bash's $'...' with
+/// \\, \' and \xHH for control characters and bytes that are not UTF-8 ($'a\x0ab').
 /// Thread safety: safe. Signal safety: not async-signal-safe. Errors: none.
 std::string quote_argument(std::string_view arg);
 
