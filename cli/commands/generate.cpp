@@ -3,9 +3,12 @@
 // is in them and nothing else is.
 //
 // What a completion offers for an argument follows from its name in the definitions:
-// SIGNAL/SIGNALS -> signal names, PID -> process ids, FILE -> files; a command whose usage
-// ends in "-- COMMAND" (trace) or that takes the rest of the line as a command (run,
-// CLI11's prefix_command) completes a command and then its arguments.
+// SIGNAL/SIGNALS -> signal names, PID -> process ids, FILE -> files; a command whose usage has
+// "[-- COMMAND" (trace) completes a command after "--", one whose usage has COMMAND otherwise
+// (run) takes its first operand as the command. A command that CLI11 hands over unparsed
+// (prefix_command: `timeout`, which has GNU timeout's own grammar) is described by the
+// synopsis in its description ("sigkit timeout [-fpv] [-k DURATION] [-s SIGNAL] DURATION
+// COMMAND [ARG...]"): its options and the operands before COMMAND are read from there.
 #include "sigkit_cli/generate.hpp"
 
 #include <fmt/format.h>
@@ -82,7 +85,7 @@ struct positional_doc {
 // How a command takes a command line of its own.
 enum class command_mode {
   none,
-  first,   // the first positional is COMMAND, the rest its arguments (run)
+  first,   // COMMAND follows the options and the operands before it: run, timeout
   dashes,  // COMMAND [ARG...] after "--" (trace)
 };
 
@@ -94,7 +97,45 @@ struct command_doc {
   std::vector<option_doc> options;
   std::vector<positional_doc> positionals;
   command_mode mode = command_mode::none;
+  std::vector<option_doc> synopsis_options;       // from the synopsis: completions only
+  std::vector<positional_doc> synopsis_operands;  // the operands before COMMAND, likewise
 };
+
+// A prefix_command's synopsis, "sigkit NAME [-fpv] [-k DURATION] [-s SIGNAL] DURATION COMMAND
+// [ARG...]" in its description: "-x" flags, "-k VALUE" options, operands before COMMAND.
+void read_synopsis(command_doc& c) {
+  const std::string head = "sigkit " + c.name + " ";
+  const std::size_t at = c.description.find(head);
+  if (at == std::string::npos) {
+    return;
+  }
+  // The synopsis is the usage line (without a final period).
+  c.usage = c.description.substr(at);
+  while (!c.usage.empty() && (c.usage.back() == '.' || c.usage.back() == ' ')) {
+    c.usage.pop_back();
+  }
+  std::istringstream words(c.description.substr(at + head.size()));
+  for (std::string w; words >> w;) {
+    if (w == "COMMAND") {
+      return;
+    }
+    if (w.size() > 3 && w.front() == '[' && w[1] == '-' && w.back() == ']') {
+      for (std::size_t i = 2; i + 1 < w.size(); ++i) {  // [-fpv]: flags
+        c.synopsis_options.push_back(option_doc{{std::string("-") + w[i]}, "", "", "", {}});
+      }
+    } else if (w.size() == 3 && w.front() == '[' && w[1] == '-') {  // [-k VALUE]
+      std::string value;
+      words >> value;
+      if (!value.empty() && value.back() == ']') {
+        value.pop_back();
+      }
+      c.synopsis_options.push_back(
+          option_doc{{std::string("-") + w[2]}, value, "", "", kind_of(value)});
+    } else if (w.front() != '[') {
+      c.synopsis_operands.push_back(positional_doc{w, "", false, true, kind_of(w)});
+    }
+  }
+}
 
 std::string strip(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
@@ -156,10 +197,13 @@ command_doc describe_command(const CLI::App* sub) {
     o.description = opt->get_description();
     c.options.push_back(o);
   }
-  if (sub->get_prefix_command()) {
-    c.mode = command_mode::first;
-  } else if (c.usage.find("-- COMMAND") != std::string::npos) {
+  if (c.usage.find("[-- COMMAND") != std::string::npos) {
     c.mode = command_mode::dashes;
+  } else if (sub->get_prefix_command()) {
+    c.mode = command_mode::first;
+    read_synopsis(c);
+  } else if (c.usage.find("COMMAND") != std::string::npos) {
+    c.mode = command_mode::first;
   }
   return c;
 }
@@ -357,14 +401,20 @@ void write_man(const CLI::App& app, std::ostream& out) {
   constexpr exit_status_doc statuses[] = {
       {exit_ok, "Success."},
       {exit_error,
-       "A reported error: an unknown signal, a bad duration, pid or mask, no such process, "
-       "permission denied, a process that cannot be traced. The message is one line on "
-       "standard error, starting with \"sigkit: \"."},
-      {exit_usage, "The command line could not be parsed (unknown option, missing argument)."},
-      {exit_timed_out, "wait, run: the timeout expired."},
-      {exit_failure, "run, trace: sigkit itself failed (fork, pipe)."},
-      {exit_cannot_run, "run, trace: COMMAND was found but could not be executed."},
-      {exit_not_found, "run, trace: COMMAND was not found."},
+       "An error at run time: no such process, permission denied, a process that cannot be "
+       "traced, a write error on standard output. Every message is one line on standard "
+       "error, starting with \"sigkit: \"."},
+      {exit_usage,
+       "The command line could not be used: an unknown option, a missing argument, a value "
+       "that does not parse (a signal, a duration, a pid, a mask). run and timeout exit 125 "
+       "instead, as timeout(1) does."},
+      {exit_timed_out,
+       "wait, run, timeout: the timeout expired (run, timeout: 137 if KILL was needed)."},
+      {exit_failure,
+       "run, timeout: sigkit itself failed or was misused (usage errors included); trace: it "
+       "could not start or trace COMMAND."},
+      {exit_cannot_run, "run, timeout, trace: COMMAND was found but could not be executed."},
+      {exit_not_found, "run, timeout, trace: COMMAND was not found."},
   };
   out << ".SH \"EXIT STATUS\"\n";
   for (const auto& s : statuses) {
@@ -372,9 +422,9 @@ void write_man(const CLI::App& app, std::ostream& out) {
   }
   out << ".TP\n.B 128+N\n"
       << roff(
-             "run, trace: COMMAND died by signal N; sigkit ends by the same signal, so that a "
-             "shell sees 128+N (and WIFSIGNALED holds), without a core file of its own. "
-             "Otherwise run and trace exit with COMMAND's exit status.")
+             "run, timeout, trace: COMMAND died by signal N; sigkit ends by the same signal, so "
+             "that a shell sees 128+N (and WIFSIGNALED holds), without a core file of its own. "
+             "Otherwise they exit with COMMAND's exit status.")
       << '\n';
   out << ".SH \"SEE ALSO\"\n.BR kill (1),\n.BR timeout (1),\n.BR strace (1),\n.BR ptrace (2),\n"
          ".BR sigaction (2),\n.BR proc (5),\n.BR signal (7)\n";
@@ -390,25 +440,40 @@ std::string shell_word(const std::string& s) {
   return quoted + "'";
 }
 
+// The options a completion knows: those defined, and those of a prefix_command's synopsis.
+std::vector<option_doc> completion_options(const command_doc& c) {
+  std::vector<option_doc> all = c.options;
+  all.insert(all.end(), c.synopsis_options.begin(), c.synopsis_options.end());
+  return all;
+}
+
 std::vector<std::string> option_names(const command_doc& c) {
   std::vector<std::string> names{"--help"};
-  for (const auto& o : c.options) {
+  for (const auto& o : completion_options(c)) {
     names.insert(names.end(), o.names.begin(), o.names.end());
   }
   std::sort(names.begin(), names.end());
   return names;
 }
 
+// The operands a completion knows: those defined, or a prefix_command's before COMMAND.
+std::vector<positional_doc> completion_operands(const command_doc& c) {
+  std::vector<positional_doc> all = c.positionals;
+  all.insert(all.end(), c.synopsis_operands.begin(), c.synopsis_operands.end());
+  return all;
+}
+
 std::vector<std::string> positional_kinds(const command_doc& c) {
   std::vector<std::string> kinds;
-  for (const auto& p : c.positionals) {
+  for (const auto& p : completion_operands(c)) {
     kinds.emplace_back(kind_name(p.kind));
   }
   return kinds;
 }
 
 bool last_repeats(const command_doc& c) {
-  return !c.positionals.empty() && c.positionals.back().repeats;
+  const auto operands = completion_operands(c);
+  return !operands.empty() && operands.back().repeats;
 }
 
 const char* mode_name(command_mode m) {
@@ -438,7 +503,7 @@ _sigkit_value_kind() {
   case $1 in
 )";
   for (const auto& c : commands) {
-    for (const auto& o : c.options) {
+    for (const auto& o : completion_options(c)) {
       if (o.value.empty()) {
         continue;
       }
@@ -512,7 +577,7 @@ _sigkit() {
       -*) _sigkit_value_kind "$cmd:${words[i]}" >/dev/null && ((i++)) ;;
       =) ;;
       *)
-        if [[ $mode == first ]]; then first=$i; break; fi
+        if [[ $mode == first ]] && ((n >= ${#kinds[@]})); then first=$i; break; fi
         ((n++)) ;;
     esac
   done
@@ -526,7 +591,7 @@ _sigkit() {
     mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
     return
   fi
-  if [[ $mode == first ]]; then _sigkit_reply command; return; fi
+  if [[ $mode == first ]] && ((n >= ${#kinds[@]})); then _sigkit_reply command; return; fi
   kind=${kinds[n]:-}
   if [[ -z $kind ]] && ((repeat && ${#kinds[@]} > 0)); then kind=${kinds[-1]}; fi
   _sigkit_reply "$kind"
@@ -571,7 +636,7 @@ std::string zsh_action(arg_kind k) {
 
 std::vector<std::string> zsh_specs(const command_doc& c) {
   std::vector<std::string> specs{"'(- *)'{-h,--help}'[Print this help message and exit]'"};
-  for (const auto& o : c.options) {
+  for (const auto& o : completion_options(c)) {
     const std::string exclusion = o.names.size() > 1 ? "(" + join(o.names) + ")" : "";
     for (const auto& n : o.names) {
       std::string spec = "'";
@@ -580,7 +645,10 @@ std::vector<std::string> zsh_specs(const command_doc& c) {
       if (!o.value.empty()) {
         spec += n.rfind("--", 0) == 0 ? "=" : "+";
       }
-      spec += "[" + zsh_text(o.description) + "]";
+      const std::string about = o.description.empty() ? o.value : o.description;
+      if (!about.empty()) {
+        spec += "[" + zsh_text(about) + "]";
+      }
       if (!o.value.empty()) {
         spec += ":" + zsh_text(o.value) + ":" + zsh_action(o.kind);
       }
@@ -588,7 +656,13 @@ std::vector<std::string> zsh_specs(const command_doc& c) {
     }
   }
   if (c.mode == command_mode::first) {
-    specs.emplace_back("'(-)1:command: _command_names -e'");
+    // The operands before COMMAND, then COMMAND, then its own arguments.
+    const auto operands = completion_operands(c);
+    for (std::size_t i = 0; i < operands.size(); ++i) {
+      specs.push_back("'" + std::to_string(i + 1) + ":" + zsh_text(operands[i].name) + ":" +
+                      zsh_action(operands[i].kind) + "'");
+    }
+    specs.push_back("'(-)" + std::to_string(operands.size() + 1) + ":command: _command_names -e'");
     specs.emplace_back("'*::argument: _normal'");
     return specs;
   }
@@ -694,7 +768,7 @@ void write_fish(const CLI::App& app, std::ostream& out) {
          "        switch \"$cmd:$w\"\n";
   std::vector<std::string> valued;
   for (const auto& c : commands) {
-    for (const auto& o : c.options) {
+    for (const auto& o : completion_options(c)) {
       if (!o.value.empty()) {
         for (const auto& n : o.names) {
           valued.push_back("'" + c.name + ":" + n + "'");
@@ -709,14 +783,16 @@ void write_fish(const CLI::App& app, std::ostream& out) {
          "                test $mode != none; and set after 0\n"
          "            case '*:-*'\n"
          "            case '*'\n"
-         "                if test $mode = first\n                    set after 1\n"
+         "                if test $mode = first; and test $n -ge (count $kinds)\n"
+         "                    set after 1\n"
          "                else\n                    set n (math $n + 1)\n                end\n"
          "        end\n    end\n"
          "    if test -z \"$cmd\"; or test $skip = 1\n        echo none\n        return\n    end\n"
          "    if test $after -ge 0\n"
          "        if test $after = 0\n            echo command\n        else\n"
          "            echo file\n        end\n        return\n    end\n"
-         "    if test $mode = first\n        echo command\n        return\n    end\n"
+         "    if test $mode = first; and test $n -ge (count $kinds)\n        echo command\n"
+         "        return\n    end\n"
          "    set -l i (math $n + 1)\n"
          "    if test $i -le (count $kinds)\n        echo $kinds[$i]\n"
          "    else if test $repeat = 1; and test (count $kinds) -gt 0\n"
@@ -734,7 +810,7 @@ void write_fish(const CLI::App& app, std::ostream& out) {
   for (const auto& c : commands) {
     const std::string when = "-n '__fish_seen_subcommand_from " + c.name + "'";
     out << "complete -c sigkit " << when << " -s h -l help -d 'Print this help message and exit'\n";
-    for (const auto& o : c.options) {
+    for (const auto& o : completion_options(c)) {
       out << "complete -c sigkit " << when;
       for (const auto& n : o.names) {
         out << (n.rfind("--", 0) == 0 ? " -l " + n.substr(2) : " -s " + n.substr(1));
@@ -755,7 +831,7 @@ void write_fish(const CLI::App& app, std::ostream& out) {
             break;
         }
       }
-      out << " -d " << fish_text(o.description) << '\n';
+      out << " -d " << fish_text(o.description.empty() ? o.value : o.description) << '\n';
     }
   }
   out << "complete -c sigkit -n 'test (__sigkit_positional) = signal' -a '(__sigkit_signals)'\n"

@@ -58,12 +58,16 @@ std::optional<std::string_view> status_value(std::string_view text, std::string_
 
 bool is_utf8_continuation(unsigned char c) { return (c & 0xC0U) == 0x80U; }
 
-// The length of the valid UTF-8 sequence at the start of `s`, 0 if none.
-std::size_t utf8_length(std::string_view s) {
+// The length of the valid UTF-8 sequence at the start of `s`, 0 if none; its code point in
+// `code_point`.
+std::size_t utf8_length(std::string_view s, char32_t* code_point = nullptr) {
   const auto c = static_cast<unsigned char>(s[0]);
   std::size_t n = 0;
   unsigned min = 0;
   if (c < 0x80U) {
+    if (code_point != nullptr) {
+      *code_point = c;
+    }
     return 1;
   }
   if ((c & 0xE0U) == 0xC0U) {
@@ -91,6 +95,9 @@ std::size_t utf8_length(std::string_view s) {
   }
   if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
     return 0;
+  }
+  if (code_point != nullptr) {
+    *code_point = code;
   }
   return n;
 }
@@ -177,8 +184,10 @@ std::uint64_t parse_signal_filter(std::string_view text) {
     list.remove_prefix(1);
   }
   if (list.empty() || list == "none") {
-    throw cli_error(fmt::format(
-        "invalid --signal '{}' (expected a list such as INT,TERM or !CHLD,WINCH)", text));
+    throw cli_error(
+        fmt::format("invalid --signal {} (expected a list such as INT,TERM or !CHLD,WINCH)",
+                    quote(text)),
+        exit_usage);
   }
   std::uint64_t mask = 0;
   for (const int s : parse_signal_list(list)) {
@@ -189,20 +198,28 @@ std::uint64_t parse_signal_filter(std::string_view text) {
   return exclude ? (every & ~mask) : mask;
 }
 
+// The length of the character at the start of `s` if it shows as itself (valid UTF-8, not a
+// control character, not one that changes how a terminal shows what follows: the same rule as
+// printable()), else 0.
+std::size_t visible_length(std::string_view s, char32_t* code_point = nullptr) {
+  const std::size_t n = utf8_length(s, code_point);
+  return n > 0 && printable(s.substr(0, n)) == s.substr(0, n) ? n : 0;
+}
+
 std::string quote_argument(std::string_view arg) {
   bool plain = !arg.empty();
-  bool printable = true;  // no control character, valid UTF-8
+  bool visible = true;
   for (std::size_t i = 0; i < arg.size();) {
     const auto u = static_cast<unsigned char>(arg[i]);
     plain = plain && (std::isalnum(u) != 0 || std::strchr("-_./=:,+@%", arg[i]) != nullptr);
-    const std::size_t n = u < 0x20 || u == 0x7F ? 0 : utf8_length(arg.substr(i));
-    printable = printable && n > 0;
+    const std::size_t n = visible_length(arg.substr(i));
+    visible = visible && n > 0;
     i += std::max<std::size_t>(n, 1);
   }
   if (plain) {
     return std::string(arg);
   }
-  if (printable) {
+  if (visible) {
     // POSIX single quotes: everything literal, a quote as '\''.
     std::string quoted = "'";
     for (const char c : arg) {
@@ -211,18 +228,24 @@ std::string quote_argument(std::string_view arg) {
     return quoted + "'";
   }
   // Bash's $'...': \\ and \' for themselves, \xHH for a control character or a byte that is
-  // not UTF-8. Unambiguous, and pasted into bash it gives the argument back.
+  // not UTF-8, \uHHHH for an invisible control (C1, bidirectional). Unambiguous, and pasted
+  // into bash it gives the argument back.
   std::string quoted = "$'";
   for (std::size_t i = 0; i < arg.size();) {
-    const auto u = static_cast<unsigned char>(arg[i]);
-    const std::size_t n = u < 0x20 || u == 0x7F ? 0 : utf8_length(arg.substr(i));
+    char32_t cp = 0;
+    const std::size_t n = visible_length(arg.substr(i), &cp);
+    const std::size_t any = utf8_length(arg.substr(i), &cp);
     if (arg[i] == '\\' || arg[i] == '\'') {
       quoted += '\\';
       quoted += arg[i];
-    } else if (n == 0) {
-      quoted += fmt::format("\\x{:02x}", u);
-    } else {
+    } else if (n > 0) {
       quoted.append(arg.substr(i, n));
+    } else if (any > 1) {
+      quoted += fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
+      i += any;
+      continue;
+    } else {
+      quoted += fmt::format("\\x{:02x}", static_cast<unsigned char>(arg[i]));
     }
     i += std::max<std::size_t>(n, 1);
   }

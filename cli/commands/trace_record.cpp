@@ -120,11 +120,21 @@ std::string outcome_text(const signal_record& r) {
   return text;
 }
 
+// Names and arguments from /proc in JSON as `status --json` writes them: control characters,
+// invisible controls and bytes that are not UTF-8 escaped (\xNN, \u{NNNN}), always valid UTF-8.
+json text_json(const std::string& text) { return printable(text); }
+
 json process_json(pid_t pid, const std::optional<process_info>& p) {
   json j;
   j["pid"] = pid;
-  j["comm"] = p ? json(p->comm) : json(nullptr);
-  j["cmdline"] = p && !p->cmdline.empty() ? json(p->cmdline) : json(nullptr);
+  j["comm"] = p ? text_json(p->comm) : json(nullptr);
+  auto args = json::array();
+  if (p) {
+    for (const auto& a : p->cmdline) {
+      args.push_back(text_json(a));
+    }
+  }
+  j["cmdline"] = args.empty() ? json(nullptr) : std::move(args);
   j["exited"] = !p || p->state == 'Z' || p->state == 'X';
   return j;
 }
@@ -282,7 +292,7 @@ std::string format_json(const signal_record& r) {
   j["time"] = utc_time(r.time_ns);
   j["pid"] = r.pid;
   j["tid"] = r.tid != 0 ? r.tid : r.pid;
-  j["comm"] = r.comm;
+  j["comm"] = text_json(r.comm);
   j["signal"] = signal_name(r.signo);
   j["number"] = r.signo;
   j["code"] = r.code ? json(describe_code(r.signo, *r.code)) : json(nullptr);
@@ -290,9 +300,9 @@ std::string format_json(const signal_record& r) {
   if (r.sender_pid) {
     json sender = process_json(*r.sender_pid, r.sender);
     sender["uid"] = r.sender_uid ? json(*r.sender_uid) : json(nullptr);
-    sender["parent"] = r.sender_parent
-                           ? json{{"pid", r.sender_parent->pid}, {"comm", r.sender_parent->comm}}
-                           : json(nullptr);
+    sender["parent"] = r.sender_parent ? json{{"pid", r.sender_parent->pid},
+                                              {"comm", text_json(r.sender_parent->comm)}}
+                                       : json(nullptr);
     j["sender"] = std::move(sender);
   } else {
     j["sender"] = nullptr;
@@ -314,7 +324,7 @@ std::string format_json(const exit_record& r) {
   j["event"] = "exit";
   j["time"] = utc_time(r.time_ns);
   j["pid"] = r.pid;
-  j["comm"] = r.comm;
+  j["comm"] = text_json(r.comm);
   j["exit_code"] = r.signo == 0 ? json(r.exit_code.value_or(0)) : json(nullptr);
   j["signal"] = r.signo != 0 ? json(signal_name(r.signo)) : json(nullptr);
   j["core"] = r.core;

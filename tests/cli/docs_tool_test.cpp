@@ -227,6 +227,11 @@ TEST(DocsToolTest, BashCompletionLoadsAndCompletes) {
         has_line(bash_complete("sigkit send TERM ''", with_package), std::to_string(::getpid())));
     EXPECT_TRUE(has_line(bash_complete("sigkit trace -- slee", with_package), "sleep"));
     EXPECT_TRUE(has_line(bash_complete("sigkit run --timeout 1s slee", with_package), "sleep"));
+    EXPECT_TRUE(has_line(bash_complete("sigkit run -s TERM -k 1 slee", with_package), "sleep"));
+    // timeout has GNU timeout's grammar: its synopsis says DURATION comes before COMMAND.
+    EXPECT_EQ(bash_complete("sigkit timeout -s TE", with_package), "TERM\n");
+    EXPECT_TRUE(has_line(bash_complete("sigkit timeout -k 1 5 slee", with_package), "sleep"));
+    EXPECT_FALSE(has_line(bash_complete("sigkit timeout slee", with_package), "sleep"));
   }
 }
 
@@ -255,6 +260,7 @@ TEST(DocsToolTest, ZshCompletionLoadsAndCompletes) {
   EXPECT_EQ(zsh_complete("sigkit send TE"), "TERM\n");
   EXPECT_EQ(zsh_complete("sigkit trace --signal US"), "USR1\nUSR2\n");
   EXPECT_TRUE(has_line(zsh_complete("sigkit trace -- slee"), "sleep"));
+  EXPECT_TRUE(has_line(zsh_complete("sigkit timeout 5 slee"), "sleep"));
   EXPECT_TRUE(has_line(zsh_complete("sigkit send TERM "), std::to_string(::getpid())));
 }
 
@@ -281,6 +287,7 @@ TEST(DocsToolTest, FishCompletionLoadsAndCompletes) {
   EXPECT_EQ(fish_complete("sigkit send TE"), "TERM\n");
   EXPECT_EQ(fish_complete("sigkit trace --signal US"), "USR1\nUSR2\n");
   EXPECT_TRUE(has_line(fish_complete("sigkit trace -- slee"), "sleep"));
+  EXPECT_TRUE(has_line(fish_complete("sigkit timeout -k 1 5 slee"), "sleep"));
   EXPECT_TRUE(has_line(fish_complete("sigkit send TERM "), std::to_string(::getpid())));
   EXPECT_FALSE(has_line(fish_complete("sigkit decode "), std::to_string(::getpid())));
 }

@@ -500,13 +500,15 @@ TEST(TraceToolTest, UsageAndErrors) {
   EXPECT_EQ(both.finish(), 2 << 8);
   auto empty_command = start_tool({"trace", "--"});
   EXPECT_EQ(empty_command.finish(), 2 << 8);
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"trace", "2147483647"},
-           {"trace", "--signal", "FOO", "--", "true"},
-           {"trace", "banana"},
-           {"trace", "-o", "/nonexistent/dir/file", "--", "true"}}) {
+  // 2: a value that does not parse; 1: an error at run time.
+  for (const auto& [args, code] : std::vector<std::pair<std::vector<std::string>, int>>{
+           {{"trace", "2147483647"}, 1},
+           {{"trace", "--signal", "FOO", "--", "true"}, 2},
+           {{"trace", "--signal", "!", "--", "true"}, 2},
+           {{"trace", "banana"}, 2},
+           {{"trace", "-o", "/nonexistent/dir/file", "--", "true"}, 1}}) {
     auto p = start_tool(args);
-    EXPECT_EQ(p.finish(), 1 << 8) << args[1];
+    EXPECT_EQ(p.finish(), code << 8) << args[1];
     EXPECT_THAT(p.err, ::testing::StartsWith("sigkit: ")) << p.err;
     EXPECT_EQ(std::count(p.err.begin(), p.err.end(), '\n'), 1) << p.err;
     EXPECT_EQ(p.out, "");

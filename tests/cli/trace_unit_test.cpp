@@ -109,6 +109,8 @@ TEST(TraceQuoteTest, QuotesAsAShellWouldNeed) {
   EXPECT_EQ(quote_argument("bad\xff"), "$'bad\\xff'");              // not UTF-8: escaped
   EXPECT_EQ(quote_argument("\xed\xa0\x80"), "$'\\xed\\xa0\\x80'");  // a surrogate is not UTF-8
   EXPECT_EQ(quote_argument("\xc0\xaf"), "$'\\xc0\\xaf'");           // overlong
+  EXPECT_EQ(quote_argument("a\xe2\x80\xae" "b"), "$'a\\u202eb'");      // a bidirectional override
+  EXPECT_EQ(quote_argument("\xc2\x9b"), "$'\\u009b'");              // C1 control (CSI)
 }
 
 TEST(TraceQuoteTest, CmdlineIsCutAtACharacterBoundary) {
@@ -296,7 +298,8 @@ TEST_F(TraceFormatTest, BytesThatAreNotUtf8StillMakeJson) {
   r.sender_pid = 2;
   r.sender = process_info{2, "x\xc3", 'S', 1, {"\xff", "ok"}};
   const auto j = nlohmann::json::parse(format_json(r));
-  EXPECT_EQ(j.at("comm"), "bad\xef\xbf\xbd\xef\xbf\xbd");  // U+FFFD twice
+  EXPECT_EQ(j.at("comm"), "bad\\xff\\xfe");  // escaped as status --json does
+  EXPECT_EQ(j.at("sender").at("cmdline").at(0), "\\xff");
   EXPECT_EQ(j.at("sender").at("cmdline").at(1), "ok");
   EXPECT_THAT(format_text(r), HasSubstr("($'bad\\xff\\xfe')"));
 }
@@ -428,7 +431,7 @@ TEST(TraceSessionTest, BadArguments) {
     trace_options filter;
     filter.command = {"true"};
     filter.signals = "NOPE";
-    expect_error(filter, sigkit::cli::exit_error, "unknown signal 'NOPE'");
+    expect_error(filter, sigkit::cli::exit_usage, "unknown signal 'NOPE'");
     return failures;
   });
   EXPECT_EQ(status, 0);

@@ -49,12 +49,13 @@ std::optional<std::uint64_t> parse_status_mask(std::string_view status_text, std
 /// `--signal LIST`: "INT,TERM,USR1" keeps those; "!CHLD,WINCH" (or "^...") keeps every other
 /// signal; "all" keeps every signal. Bit n-1 stands for signal n.
 /// Thread safety: safe. Signal safety: not async-signal-safe.
-/// Errors: cli_error for an unknown signal or an empty list.
+/// Errors: cli_error (exit_usage) for an unknown signal or an empty list.
 std::uint64_t parse_signal_filter(std::string_view text);
 
 /// Quotes one argument for display as a shell would need it: as it is if it has only safe
-/// characters, in single quotes ('it'\''s') if it is printable UTF-8, else in bash's $'...' with
-/// \\, \' and \xHH for control characters and bytes that are not UTF-8 ($'a\x0ab').
+/// characters, in single quotes ('it'\''s') if every character shows as itself (printable()),
+/// else in bash's $'...' with \\ and \', \xHH for control characters and bytes that are not
+/// UTF-8, \uHHHH for invisible controls such as U+202E ($'a\x0ab').
 /// Thread safety: safe. Signal safety: not async-signal-safe. Errors: none.
 std::string quote_argument(std::string_view arg);
 
@@ -178,8 +179,8 @@ std::string format_text(const signal_record& r);
 /// Thread safety: safe. Signal safety: not async-signal-safe.
 std::string format_text(const exit_record& r);
 
-/// One JSON object on one line (no newline) with the same fields as the text; bytes that are
-/// not UTF-8 (in names and command lines) become U+FFFD.
+/// One JSON object on one line (no newline) with the same fields as the text; names and
+/// command lines escaped as printable() does (as `status --json`), so always valid UTF-8.
 /// Thread safety: safe. Signal safety: not async-signal-safe.
 std::string format_json(const signal_record& r);
 
