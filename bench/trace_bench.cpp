@@ -24,6 +24,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -116,15 +117,18 @@ int run_measured(int cpu, pid_t partner, int go_fd, std::size_t round_trips, dou
 
 bool traced_by(pid_t target, pid_t tracer) {
   char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/status", target);
+  static_cast<void>(std::snprintf(path, sizeof path, "/proc/%d/status", target));
   FILE* f = std::fopen(path, "r");
   if (f == nullptr) return false;
   char line[256];
   long tracer_pid = 0;
   while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::sscanf(line, "TracerPid: %ld", &tracer_pid) == 1) break;
+    if (std::strncmp(line, "TracerPid:", 10) == 0) {
+      tracer_pid = std::strtol(line + 10, nullptr, 10);
+      break;
+    }
   }
-  std::fclose(f);
+  static_cast<void>(std::fclose(f));
   return tracer_pid == tracer;
 }
 
@@ -146,7 +150,7 @@ pid_t start_tracer(const std::string& tool, mode m, pid_t target, int cpu, std::
     argv.insert(argv.end(), {"-o", "/dev/null", pid_text.c_str()});
   }
   argv.push_back(nullptr);
-  std::fflush(nullptr);
+  static_cast<void>(std::fflush(nullptr));
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -198,7 +198,10 @@ TEST(DocsToolTest, GeneratedFilesMatchTheTool) {
                                                         {"fish", "sigkit.fish"}}) {
     const auto r = run({kTool, "__generate", kind});
     ASSERT_TRUE(r.ok()) << r.err;
-    EXPECT_EQ(r.out, read_file(kDocs + "/" + file)) << kind;
+    std::string path = kDocs;
+    path += '/';
+    path += file;
+    EXPECT_EQ(r.out, read_file(path)) << kind;
   }
   const auto bad = run({kTool, "__generate", "troff"});
   EXPECT_EQ(WEXITSTATUS(bad.status), 2);

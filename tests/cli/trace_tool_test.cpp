@@ -315,6 +315,7 @@ TEST(TraceToolTest, SignalToAStoppedProcess) {
 
   const auto records = json_lines(trace.out);
   std::vector<std::string> story;
+  story.reserve(records.size());
   for (const auto& r : records) {
     story.push_back(r.at("event") == "exit" ? "exit:" + r.at("signal").get<std::string>()
                                             : r.at("signal").get<std::string>() + ":" +

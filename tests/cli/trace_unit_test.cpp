@@ -109,8 +109,10 @@ TEST(TraceQuoteTest, QuotesAsAShellWouldNeed) {
   EXPECT_EQ(quote_argument("bad\xff"), "$'bad\\xff'");              // not UTF-8: escaped
   EXPECT_EQ(quote_argument("\xed\xa0\x80"), "$'\\xed\\xa0\\x80'");  // a surrogate is not UTF-8
   EXPECT_EQ(quote_argument("\xc0\xaf"), "$'\\xc0\\xaf'");           // overlong
-  EXPECT_EQ(quote_argument("a\xe2\x80\xae" "b"), "$'a\\u202eb'");      // a bidirectional override
-  EXPECT_EQ(quote_argument("\xc2\x9b"), "$'\\u009b'");              // C1 control (CSI)
+  EXPECT_EQ(quote_argument("a\xe2\x80\xae"
+                           "b"),
+            "$'a\\u202eb'");                            // a bidirectional override
+  EXPECT_EQ(quote_argument("\xc2\x9b"), "$'\\u009b'");  // C1 control (CSI)
 }
 
 TEST(TraceQuoteTest, CmdlineIsCutAtACharacterBoundary) {
@@ -377,7 +379,8 @@ TEST(TraceSessionTest, CommandRecordsAndFate) {
         text.find(" SIGUSR2 SI_USER from itself -> handled by a handler\n") != std::string::npos &&
         text.find(" exited with status 4\n") != std::string::npos && err.str().empty();
     if (!ok) {
-      std::fprintf(stderr, "out: %s\nerr: %s\n", text.c_str(), err.str().c_str());
+      static_cast<void>(
+          std::fprintf(stderr, "out: %s\nerr: %s\n", text.c_str(), err.str().c_str()));
     }
     return ok ? 0 : 1;
   });
@@ -393,7 +396,7 @@ TEST(TraceSessionTest, DeathBySignalIsReported) {
     std::ostringstream err;
     const auto outcome = trace_session(options, out, err);
     return outcome.signal == SIGUSR1 && outcome.exit_code == 128 + SIGUSR1 &&
-                   out.str().find("\"outcome\":\"terminated\"") != std::string::npos
+                   out.str().find(R"("outcome":"terminated")") != std::string::npos
                ? 0
                : 1;
   });
@@ -411,7 +414,7 @@ TEST(TraceSessionTest, BadArguments) {
         ++failures;
       } catch (const sigkit::cli::cli_error& e) {
         if (e.code() != code || std::string(e.what()).find(what) == std::string::npos) {
-          std::fprintf(stderr, "%d %s\n", e.code(), e.what());
+          static_cast<void>(std::fprintf(stderr, "%d %s\n", e.code(), e.what()));
           ++failures;
         }
       }
