@@ -13,7 +13,7 @@ packages=(
   # the event-loop adapters (sigkit::asio needs Boost >= 1.77 for per-operation cancellation:
   # libboost1.81-dev, which replaces Debian's default libboost-dev 1.74; sigkit::uv: libuv)
   libboost1.81-dev libuv1-dev
-  man-db groff-base bash-completion zsh fish
+  man-db groff-base bash-completion zsh fish  # sigkit(1) and the completions: rendered, loaded by the tests
 )
 
 missing=()
