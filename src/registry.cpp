@@ -1,11 +1,7 @@
-// registry: the private owner of all sigaction state (signal, getsignal, siginterrupt,
-// scoped_handler, the subscriber stacks), process setup and fork handling.
+// registry: the private owner of all OS-action state (signal, getsignal, scoped_handler, the
+// subscriber stacks). The OS actions themselves, process setup and fork handling are the
+// port's: posix/registry_posix.cpp (sigaction), windows/registry_windows.cpp (the C runtime).
 #include "detail/registry.hpp"
-
-#include <pthread.h>
-#include <sys/eventfd.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -15,18 +11,15 @@
 #include <string>
 #include <vector>
 
-#include "detail/action_keeper.hpp"
-#include "detail/fastpath.hpp"
+#include "detail/platform.hpp"
 #include "detail/state.hpp"
 #include "detail/subscribers.hpp"
-#include "detail/syscalls.hpp"
 #include "detail/util.hpp"
 #include "sigkit/dispatch.hpp"
 #include "sigkit/handler.hpp"
 
 namespace sigkit {
 namespace detail {
-void reset_dispatcher_after_fork();  // dispatch.cpp
 namespace {
 
 std::mutex registry_mutex;
@@ -54,83 +47,6 @@ std::array<signal_route, NSIG> routes;
 std::array<std::atomic<unsigned>, NSIG> subscriber_counts{};
 std::array<std::atomic<std::uint64_t>, NSIG> route_versions{};
 
-std::once_flag init_once;
-
-constexpr int kMaxForkHooks = 8;
-std::array<void (*)(), kMaxForkHooks> fork_child_hooks{};
-int fork_child_hook_count = 0;  // guarded by registry_mutex
-
-thread_local sigset_t mask_before_fork;
-thread_local sigset_t mask_for_child;
-
-// fork(): no delivery may run in the forking thread while the registry is copied, and the
-// registry lock must not be held by another thread at the moment of the copy.
-void before_fork() noexcept {
-  sigset_t all;
-  ::sigfillset(&all);
-  ::pthread_sigmask(SIG_BLOCK, &all, &mask_before_fork);
-  // The child must not inherit a block that only back-pressure made (its dispatcher starts
-  // with an empty queue and would never lift it); the parent keeps it until its checkpoint.
-  mask_for_child = mask_before_fork;
-  remove_backpressure(mask_for_child);
-  registry_mutex.lock();
-}
-
-void after_fork_in_parent() noexcept {
-  registry_mutex.unlock();
-  ::pthread_sigmask(SIG_SETMASK, &mask_before_fork, nullptr);
-}
-
-void after_fork_in_child() noexcept {
-  // The forking thread is the child's only (and main) thread. Nothing delivered to the
-  // parent before the fork may run here (API.md 9): forget it, and take a wake fd of our own.
-  fork_generation.fetch_add(1, std::memory_order_relaxed);
-  reset_os_action_lock_after_fork();
-  reset_signal_context_state();
-  reset_dispatcher_after_fork();
-  const int old_fd = internal_wake_fd.load(std::memory_order_relaxed);
-  const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  internal_wake_fd.store(fd, std::memory_order_release);
-  if (old_fd >= 0) ::close(old_fd);
-  for (int i = 0; i < fork_child_hook_count; ++i) fork_child_hooks[static_cast<std::size_t>(i)]();
-  registry_mutex.unlock();
-  ::pthread_sigmask(SIG_SETMASK, &mask_for_child, nullptr);
-}
-
-bool is_ours(const struct sigaction& sa) noexcept {
-  return (sa.sa_flags & SA_SIGINFO) != 0 && sa.sa_sigaction == &sigkit_os_handler;
-}
-
-handler from_os(const struct sigaction& sa) {
-  if ((sa.sa_flags & SA_SIGINFO) == 0) {
-    if (sa.sa_handler == SIG_DFL) return handler(SIG_DFL);
-    if (sa.sa_handler == SIG_IGN) return handler(SIG_IGN);
-  }
-  return {};
-}
-
-// The action sigkit installs for a callable handler or a subscriber stack.
-struct sigaction our_action() noexcept {
-  struct sigaction action {};
-  ::sigemptyset(&action.sa_mask);
-  action.sa_sigaction = &sigkit_os_handler;
-  action.sa_flags = SA_SIGINFO | SA_ONSTACK;  // no SA_RESTART: interruptible, as in Python
-  return action;
-}
-
-// The plain action signal() installs for SIG_DFL / SIG_IGN.
-struct sigaction plain_action(const handler& h) noexcept {
-  struct sigaction action {};
-  ::sigemptyset(&action.sa_mask);
-  action.sa_handler = h.is_default() ? SIG_DFL : SIG_IGN;
-  return action;
-}
-
-// A foreign SA_SIGINFO handler beneath subscribers is handed each delivery's fields.
-bool is_foreign_siginfo(const struct sigaction& sa) noexcept {
-  return (sa.sa_flags & SA_SIGINFO) != 0 && !is_ours(sa);
-}
-
 // What the OS-level handler must record for `signo`, from the registry's state (lock held):
 // a queue record per delivery if any consumer wants the siginfo.
 std::uint8_t wanted_mode(int signo) noexcept {
@@ -153,12 +69,11 @@ std::uint8_t wanted_mode(int signo) noexcept {
 // action is gone. Nothing else is needed (no signal blocking): the OS-level handler reads
 // nothing else of the registry and shares no lock with it. Returns 0, or the errno of a
 // failed sigaction (then the mode is as before and the OS action unchanged).
-int install_action(int signo, const struct sigaction& action, struct sigaction* old) {
+int install_action(int signo, const native_action& action, native_action* old) {
   const auto index = static_cast<std::size_t>(signo);
   const std::uint8_t old_mode = handler_mode[index].load(std::memory_order_relaxed);
   if (is_ours(action)) handler_mode[index].store(wanted_mode(signo), std::memory_order_release);
-  if (os_action(signo, &action, old) != 0) {
-    const int err = errno;
+  if (const int err = write_os_action(signo, action, old); err != 0) {
     handler_mode[index].store(old_mode, std::memory_order_release);
     return err;
   }
@@ -169,11 +84,10 @@ int install_action(int signo, const struct sigaction& action, struct sigaction* 
   } else {
     owned_mask.fetch_or(signal_bit(signo), std::memory_order_acq_rel);
   }
-  // The event-loop fast path follows the OS actions: a signal that is no longer sigkit's is
-  // unblocked in the main thread before this returns there (elsewhere: at its next
-  // checkpoint, which the notify fd prompts).
-  bump_fast_generation();
-  sync_fast_path();
+  // The POSIX event-loop fast path follows the OS actions: a signal that is no longer
+  // sigkit's is unblocked in the main thread before this returns there (elsewhere: at its
+  // next checkpoint, which the notify fd prompts).
+  delivery_routing_changed();
   return 0;
 }
 
@@ -192,9 +106,19 @@ void bump_route(int signo) noexcept {
                                  std::memory_order_release);
 }
 
+// The number checks of signal(), getsignal() and scoped_handler: the range, then (Windows)
+// the few signals that have a disposition at all.
+void check_disposition_number(int signo) {
+  check_signal_range(signo);
+  if (!has_disposition(signo)) {
+    throw std::invalid_argument("invalid signal value: " + describe_signal(signo) +
+                                " has no disposition on this platform");
+  }
+}
+
 // The checks signal() and scoped_handler make, in API.md's order: arguments, then thread.
 void check_handler_arguments(int signo, const handler& h, const char* function) {
-  check_signal_range(signo);
+  check_disposition_number(signo);
   if (h.empty()) {
     throw std::invalid_argument("cannot install an empty handler for " + describe_signal(signo));
   }
@@ -213,8 +137,8 @@ disposition current_disposition(int signo) {
   if (!routes[index].subscribers.empty()) return routes[index].beneath;
   disposition d;
   d.user = user_handlers[index];
-  if (os_action(signo, nullptr, &d.action) != 0) {
-    throw_error(errno, "cannot read the disposition of " + describe_signal(signo));
+  if (const int err = read_os_action(signo, d.action); err != 0) {
+    throw_error(err, "cannot read the disposition of " + describe_signal(signo));
   }
   d.native = !is_ours(d.action);
   return d;
@@ -251,8 +175,8 @@ void restore_beneath(int signo) noexcept {
   const auto index = static_cast<std::size_t>(signo);
   const disposition beneath = routes[index].beneath;
   routes[index].beneath = disposition{};
-  struct sigaction current {};
-  if (os_action(signo, nullptr, &current) != 0 || !is_ours(current)) return;
+  native_action current{};
+  if (read_os_action(signo, current) != 0 || !is_ours(current)) return;
   if (beneath.native) {
     static_cast<void>(install_action(signo, beneath.action, nullptr));
   } else if (beneath.user.is_callable()) {
@@ -283,37 +207,7 @@ constinit std::atomic<unsigned> fork_generation{0};
 constinit thread_local unsigned main_cache_generation = ~0U;
 constinit thread_local bool main_cache = false;
 
-bool is_main_thread_slow() noexcept {
-  main_cache = ::syscall(SYS_gettid) == ::getpid();
-  main_cache_generation = fork_generation.load(std::memory_order_relaxed);
-  return main_cache;
-}
-
-void ensure_initialized() {
-  std::call_once(init_once, [] {
-    if (::pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child) != 0) {
-      throw std::runtime_error("sigkit: pthread_atfork failed");
-    }
-    const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (fd < 0) throw_error(errno, "cannot create sigkit's wake eventfd");
-    internal_wake_fd.store(fd, std::memory_order_release);
-  });
-}
-
-void add_fork_child_hook(void (*hook)()) {
-  ensure_initialized();
-  const std::lock_guard lock(registry_mutex);
-  for (int i = 0; i < fork_child_hook_count; ++i) {
-    if (fork_child_hooks[static_cast<std::size_t>(i)] == hook) return;
-  }
-  if (fork_child_hook_count == kMaxForkHooks) throw std::length_error("too many fork hooks");
-  fork_child_hooks[static_cast<std::size_t>(fork_child_hook_count++)] = hook;
-}
-
-bool owns_os_action(int signo) noexcept {
-  struct sigaction current {};
-  return peek_os_action(signo, &current) == 0 && is_ours(current);
-}
+std::mutex& registry_lock() noexcept { return registry_mutex; }
 
 handler installed_handler(int signo) {
   const std::lock_guard lock(registry_mutex);
@@ -410,7 +304,7 @@ handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-va
   const auto index = static_cast<std::size_t>(signalnum);
   auto& route = detail::routes[index];
   const handler old_entry = detail::user_handlers[index];
-  struct sigaction old {};
+  detail::native_action old{};
   if (!route.subscribers.empty()) {
     // Subscribers keep sigkit's OS action; `h` becomes the disposition beneath them. The
     // action is made again so that signal() resets SA_RESTART, as without subscribers.
@@ -427,7 +321,8 @@ handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-va
     return detail::view_of(old_beneath);
   }
   detail::set_user_handler(index, h);
-  const struct sigaction action = h.is_callable() ? detail::our_action() : detail::plain_action(h);
+  const detail::native_action action =
+      h.is_callable() ? detail::our_action() : detail::plain_action(h);
   if (const int err = detail::install_action(signalnum, action, &old); err != 0) {
     detail::set_user_handler(index, old_entry);
     detail::throw_error(err, "cannot install handler for " + detail::describe_signal(signalnum));
@@ -438,9 +333,9 @@ handler signal(int signalnum, handler h) {  // NOLINT(performance-unnecessary-va
 }
 
 handler getsignal(int signalnum) {
-  detail::check_signal_range(signalnum);
-  struct sigaction current {};
-  if (detail::os_action(signalnum, nullptr, &current) != 0) return {};  // 32, 33
+  detail::check_disposition_number(signalnum);
+  detail::native_action current{};
+  if (detail::read_os_action(signalnum, current) != 0) return {};  // 32, 33
   if (detail::is_ours(current)) {
     const std::lock_guard lock(detail::registry_mutex);
     const auto index = static_cast<std::size_t>(signalnum);
@@ -451,24 +346,6 @@ handler getsignal(int signalnum) {
     return h.is_callable() ? h : handler{};
   }
   return detail::from_os(current);
-}
-
-void siginterrupt(int signalnum, bool flag) {
-  detail::check_signal_range(signalnum);
-  struct sigaction sa {};
-  if (detail::os_action(signalnum, nullptr, &sa) != 0) {
-    detail::throw_error(errno,
-                        "cannot read the disposition of " + detail::describe_signal(signalnum));
-  }
-  if (flag) {
-    sa.sa_flags &= ~SA_RESTART;
-  } else {
-    sa.sa_flags |= SA_RESTART;
-  }
-  if (detail::os_action(signalnum, &sa, nullptr) != 0) {
-    detail::throw_error(errno,
-                        "cannot change SA_RESTART for " + detail::describe_signal(signalnum));
-  }
 }
 
 scoped_handler::scoped_handler(int signalnum, handler h) : signalnum_(signalnum) {

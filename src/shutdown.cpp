@@ -4,15 +4,11 @@
 // each live `shutdown`: the first claims the slot and wakes sigkit's shutdown thread; a
 // second ends the process there and then. This file is the normal-context side: the slots'
 // owners, and the thread that requests stop (never request_stop() in signal context) and
-// enforces the grace deadline.
+// enforces the grace deadline. How the thread is started and woken is the port's
+// (posix/shutdown_posix.cpp: an eventfd; windows/shutdown_windows.cpp: an event).
 #include "sigkit/shutdown.hpp"
 
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -22,7 +18,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "detail/fastpath.hpp"
+#include "detail/platform.hpp"
 #include "detail/registry.hpp"
 #include "detail/state.hpp"
 #include "detail/subscribers.hpp"
@@ -33,10 +29,7 @@ namespace sigkit {
 namespace detail {
 namespace {
 
-std::int64_t now_ns() noexcept {
-  const timespec now = monotonic_now();
-  return static_cast<std::int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
+std::int64_t now_ns() noexcept { return monotonic_ns(); }
 
 // The normal-context side of one slot (guarded by shutdown_service::mutex_, except `stopped`).
 struct shutdown_record {
@@ -114,7 +107,8 @@ class shutdown_service {
   }
 
   // Fork child (single-threaded, all signals blocked): the thread is gone and the eventfd
-  // is shared with the parent. The locks may have been held by the parent's threads.
+  // is shared with the parent. The locks may have been held by the parent's threads. (POSIX
+  // only: Windows has no fork().)
   void after_fork_in_child() noexcept {
     new (&mutex_) std::mutex;                 // NOLINT(cppcoreguidelines-owning-memory)
     new (&changed_) std::condition_variable;  // NOLINT(cppcoreguidelines-owning-memory)
@@ -122,9 +116,7 @@ class shutdown_service {
     thread_running_.store(false, std::memory_order_release);
     thread_id_ = std::thread::id();
     for (auto& record : records_) record.processing = false;
-    const int old_fd = shutdown_wake_fd.load(std::memory_order_relaxed);
-    shutdown_wake_fd.store(-1, std::memory_order_release);
-    if (old_fd >= 0) ::close(old_fd);
+    forget_shutdown_wake();
   }
 
  private:
@@ -134,8 +126,7 @@ class shutdown_service {
     std::uint64_t all = 0;
     for (const auto& slot : shutdown_slots) all |= slot.signals.load(std::memory_order_relaxed);
     shutdown_mask.store(all, std::memory_order_seq_cst);
-    bump_fast_generation();  // armed signals stay off the event-loop fast path
-    sync_fast_path();
+    delivery_routing_changed();  // armed signals stay off the POSIX event-loop fast path
   }
 
   void ensure_thread() {
@@ -143,34 +134,15 @@ class shutdown_service {
     const std::lock_guard start(start_mutex_);
     if (thread_running_.load(std::memory_order_acquire)) return;
     add_fork_child_hook([] { instance().after_fork_in_child(); });
-    const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (fd < 0) throw_error(errno, "cannot create sigkit's shutdown eventfd");
-    // The thread never receives a process-directed signal: it starts with all blocked.
-    sigset_t all;
-    sigset_t old;
-    ::sigfillset(&all);
-    ::pthread_sigmask(SIG_BLOCK, &all, &old);
-    try {
-      std::thread worker([this, fd] { run(fd); });
-      ::pthread_setname_np(worker.native_handle(), "sigkit-shutdown");  // for top, gdb, ps -L
-      thread_id_ = worker.get_id();
-      worker.detach();
-    } catch (const std::system_error& e) {
-      ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-      ::close(fd);
-      throw_error(e.code().value(), "cannot start sigkit's shutdown thread");
-    }
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    shutdown_wake_fd.store(fd, std::memory_order_release);
+    // The port publishes the thread's wake object only once the thread runs, then wakes it
+    // once: a first delivery recorded before (fork child) is picked up at once.
+    thread_id_ = start_shutdown_thread([] { instance().run(); });
     thread_running_.store(true, std::memory_order_release);
-    // A first delivery recorded before the fd existed (fork child) is picked up at once.
-    const std::uint64_t one = 1;
-    static_cast<void>(::write(fd, &one, sizeof one));
   }
 
-  // The thread: sleeps on the eventfd (and on the nearest deadline), requests stop for each
-  // new first delivery, and ends the process when a grace deadline passes.
-  [[noreturn]] void run(int fd) {
+  // The thread: sleeps on its wake object (and on the nearest deadline), requests stop for
+  // each new first delivery, and ends the process when a grace deadline passes.
+  [[noreturn]] void run() {
     for (;;) {
       const std::int64_t deadline = next_deadline();
       int timeout_ms = -1;
@@ -180,11 +152,7 @@ class shutdown_service {
                                : static_cast<int>(std::min<std::int64_t>((left + 999999) / 1000000,
                                                                          1000 * 60 * 60));
       }
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, timeout_ms) > 0) {
-        std::uint64_t count = 0;
-        static_cast<void>(::read(fd, &count, sizeof count));
-      }
+      wait_shutdown_wake(timeout_ms);
       serve();
     }
   }
@@ -296,7 +264,7 @@ void shutdown::wait() {
     while (!requested()) {
       check_signals();
       if (requested()) break;
-      sigkit::pause();
+      detail::wait_for_delivery();
     }
   }
   detail::shutdown_service::instance().wait_stopped(slot_);

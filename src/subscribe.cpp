@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "detail/platform.hpp"
 #include "detail/registry.hpp"
 #include "detail/subscribers.hpp"
 #include "detail/util.hpp"
@@ -18,11 +19,11 @@ std::uint64_t check_subscribable(const signal_set& signals) {
   if (bits == 0) throw std::invalid_argument("cannot subscribe to an empty signal set");
   for (std::uint64_t rest = bits; rest != 0; rest &= rest - 1) {
     const int s = std::countr_zero(rest) + 1;
-    if (s == SIGKILL || s == SIGSTOP) {
+    if (!can_be_caught(s)) {
       throw std::invalid_argument("cannot subscribe to " + describe_signal(s) +
                                   ": it cannot be caught");
     }
-    if (s > SIGSYS && s < SIGRTMIN) {
+    if (is_reserved_number(s)) {
       throw std::invalid_argument("cannot subscribe to " + describe_signal(s) +
                                   ": the number is reserved by the C library");
     }

@@ -34,6 +34,7 @@ inline void check_signals() {
   }
 }
 
+#ifndef _WIN32
 /// Runs pending handlers; if none ran, sleeps until a signal is delivered to any thread of
 /// the process and runs its handler (main thread). No lost wakeups: a delivery after the last
 /// checkpoint wakes it at once. In other threads: returns after a signal is delivered to that
@@ -41,10 +42,12 @@ inline void check_signals() {
 /// Thread safety: safe. Signal safety: not async-signal-safe.
 /// Errors: whatever a handler throws; std::system_error from the OS.
 void pause();
+#endif  // Windows: no pause() (Python has none there); sleep() is interrupted by Ctrl+C.
 
 /// Sleeps for `duration` like Python's time.sleep: on the main thread it runs handlers of
 /// signals that arrive (on entry too), propagates their exception, else resumes with the
-/// remaining time (PEP 475). In other threads it sleeps the whole duration.
+/// remaining time (PEP 475). In other threads it sleeps the whole duration. On Windows a
+/// Ctrl+C or Ctrl+Break wakes it too (the console delivers them on a thread of its own).
 /// Thread safety: safe. Signal safety: not async-signal-safe.
 /// Errors: std::invalid_argument for a negative or NaN duration; std::out_of_range for +inf
 /// or too large; whatever a handler throws.

@@ -1,6 +1,10 @@
 // sigkit/event_loop.hpp - deliveries as a readable fd for poll/epoll/select loops.
 #pragma once
 
+#ifdef _WIN32
+#error "sigkit/event_loop.hpp: Linux only; on Windows use set_wakeup_fd() with a socket"
+#endif
+
 namespace sigkit {
 
 /// sigkit's own non-blocking fd, readable while deliveries wait for dispatch(): put it in

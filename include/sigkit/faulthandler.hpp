@@ -7,6 +7,10 @@
 // Design and limits: docs/faulthandler.md.
 #pragma once
 
+#ifdef _WIN32
+#error "sigkit/faulthandler.hpp: the crash reporter is POSIX-only (Windows Error Reporting)"
+#endif
+
 #include <unistd.h>
 
 #include <chrono>

@@ -26,6 +26,14 @@ namespace detail {
 template <class F>
 concept handler_function = !std::same_as<std::remove_cvref_t<F>, handler> &&
                            (int_callable<std::decay_t<F>> || siginfo_callable<std::decay_t<F>>);
+
+/// An OS-level disposition as the platform keeps it: the full `struct sigaction` on POSIX,
+/// the C runtime's handler (SIG_DFL, SIG_IGN or a function) on Windows.
+#ifdef _WIN32
+using native_action = void (*)(int);
+#else
+using native_action = struct sigaction;
+#endif
 }  // namespace detail
 
 /// What a signal is set to (Python: a callable, SIG_DFL, SIG_IGN or None).
@@ -104,26 +112,34 @@ class handler {
 
 /// Sets the disposition of `signalnum` and returns the previous one (Python: signal.signal).
 /// Runs pending handlers first; installs callables without SA_RESTART (system calls are
-/// interrupted, as in Python). getsignal(s) == h afterwards.
+/// interrupted, as in Python). getsignal(s) == h afterwards. On Windows only SIGABRT, SIGFPE,
+/// SIGILL, SIGINT, SIGSEGV, SIGTERM and SIGBREAK have a disposition; Ctrl+C and Ctrl+Break
+/// (and closing the console, as the C runtime maps it: SIGBREAK) are deliveries of SIGINT and
+/// SIGBREAK, run deferred like any other.
 /// Thread safety: main thread only. Signal safety: not async-signal-safe.
-/// Errors: std::invalid_argument for a number outside 1..NSIG-1, an empty handler, or a call
-/// from another thread; std::system_error (EINVAL) for SIGKILL, SIGSTOP, 32, 33.
+/// Errors: std::invalid_argument for a number outside 1..NSIG-1 (on Windows: any number but
+/// the seven, checked before the thread), an empty handler, or a call from another thread;
+/// std::system_error (EINVAL) for SIGKILL, SIGSTOP, 32, 33.
 handler signal(int signalnum, handler h);
 
 /// The current disposition, read from the OS: the user's handler while the OS still points
 /// at sigkit's, SIG_DFL, SIG_IGN, or an empty handler for anything else (a foreign handler).
 /// Thread safety: safe. Signal safety: not async-signal-safe.
-/// Errors: std::invalid_argument outside 1..NSIG-1.
+/// Errors: std::invalid_argument outside 1..NSIG-1 (on Windows: any number but the seven
+/// signals that signal() accepts).
 handler getsignal(int signalnum);
 
+#ifndef _WIN32
 /// flag == true: system calls interrupted by `signalnum` fail with EINTR (clears SA_RESTART);
 /// false: they restart. A later signal() resets it to true.
 /// Thread safety: safe. Signal safety: not async-signal-safe.
 /// Errors: std::invalid_argument outside 1..NSIG-1; std::system_error (EINVAL) from the OS.
 void siginterrupt(int signalnum, bool flag);
+#endif  // Windows: no SA_RESTART, no siginterrupt() (as in Python)
 
 /// Installs `h` for `signalnum` while the object lives, then restores the previous
-/// disposition exactly (the full sigaction, also when it was a foreign C handler).
+/// disposition exactly (the full sigaction, also when it was a foreign C handler; on Windows
+/// the C runtime's handler).
 /// Thread safety: main thread only (as signal()). Signal safety: not async-signal-safe.
 /// Errors: as signal().
 class scoped_handler {
@@ -135,7 +151,7 @@ class scoped_handler {
 
  private:
   int signalnum_;
-  struct sigaction previous_ {};
+  detail::native_action previous_{};
   handler previous_handler_;
   bool previous_native_ = false;  // previous_ is an action sigkit did not install
 };

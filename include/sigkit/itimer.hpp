@@ -1,6 +1,10 @@
 // sigkit/itimer.hpp - alarm(2) and the interval timers.
 #pragma once
 
+#ifdef _WIN32
+#error "sigkit/itimer.hpp: no alarm() or interval timers on Windows (Python has none there)"
+#endif
+
 #include <sys/time.h>  // ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
 
 #include <chrono>

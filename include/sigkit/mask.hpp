@@ -1,6 +1,10 @@
 // sigkit/mask.hpp - the calling thread's signal mask and the pending set.
 #pragma once
 
+#ifdef _WIN32
+#error "sigkit/mask.hpp: Windows has no signal masks (Python has no pthread_sigmask there)"
+#endif
+
 #include "sigkit/signal_set.hpp"
 
 namespace sigkit {

@@ -13,8 +13,15 @@ namespace sigkit {
 
 /// How a shutdown reacts to its signals.
 struct shutdown_options {
-  /// The signals that request the stop (and, delivered again, end the process).
+  /// The signals that request the stop (and, delivered again, end the process). On Windows
+  /// SIGBREAK too: Ctrl+Break, and closing the console, logging off or shutting down, which
+  /// the console reports as SIGBREAK (sigkit then holds the close for up to the ~5 s that
+  /// Windows allows, so that the program can finish).
+#ifdef _WIN32
+  signal_set signals{SIGINT, SIGBREAK, SIGTERM};
+#else
   signal_set signals{SIGINT, SIGTERM};
+#endif
   /// How long after the first delivery the process may still live before it is ended by the
   /// first signal; 0: no deadline.
   std::chrono::duration<double> grace{0};
@@ -28,7 +35,10 @@ struct shutdown_options {
 /// woken from signal context, calls request_stop() and runs the stop callbacks. A second
 /// delivery ends the process at once by that signal (if second_signal_kills), even if every
 /// thread is stuck; if grace > 0 and the process still lives `grace` after the first
-/// delivery, it ends by the first signal. The parent always sees WIFSIGNALED.
+/// delivery, it ends by the first signal. The parent always sees WIFSIGNALED. (On Windows,
+/// where a process does not die by a signal, it ends with the exit code Windows gives a
+/// Ctrl+C, STATUS_CONTROL_C_EXIT, for SIGINT and SIGBREAK, and 3 for the others, as the C
+/// runtime's SIG_DFL.)
 /// Built on subscribe(): its subscriber counts as handled (a signal() handler beneath does
 /// not run while the object lives; getsignal() keeps reporting it), and the destructor
 /// restores what was there before.

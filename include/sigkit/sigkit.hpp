@@ -4,11 +4,7 @@
 #include "sigkit/defaults.hpp"
 #include "sigkit/dispatch.hpp"
 #include "sigkit/errors.hpp"
-#include "sigkit/event_loop.hpp"
-#include "sigkit/faulthandler.hpp"
 #include "sigkit/handler.hpp"
-#include "sigkit/itimer.hpp"
-#include "sigkit/mask.hpp"
 #include "sigkit/send.hpp"
 #include "sigkit/shutdown.hpp"
 #include "sigkit/siginfo.hpp"
@@ -17,5 +13,13 @@
 #include "sigkit/subscribe.hpp"
 #include "sigkit/testing.hpp"
 #include "sigkit/version.hpp"
-#include "sigkit/wait.hpp"
 #include "sigkit/wakeup.hpp"
+
+// What exists only on POSIX systems (Python's signal module has none of it on Windows).
+#ifndef _WIN32
+#include "sigkit/event_loop.hpp"
+#include "sigkit/faulthandler.hpp"
+#include "sigkit/itimer.hpp"
+#include "sigkit/mask.hpp"
+#include "sigkit/wait.hpp"
+#endif

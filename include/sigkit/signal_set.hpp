@@ -1,8 +1,9 @@
-// sigkit/signal_set.hpp - a set of signals that wraps sigset_t.
+// sigkit/signal_set.hpp - a set of signals that wraps sigset_t (on Windows: a bit mask).
 #pragma once
 
 #include <csignal>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <iterator>
 
@@ -43,18 +44,24 @@ class signal_set {
 
   /// The empty set.
   signal_set() noexcept;
-  /// {SIGINT, SIGTERM}. Errors: std::invalid_argument for a reserved number (32, 33).
+  /// {SIGINT, SIGTERM}. Errors: std::invalid_argument for a reserved number (32, 33; on
+  /// Windows any number but the seven of valid_signals()).
   signal_set(std::initializer_list<signum> signals);
 
+#ifndef _WIN32
   /// Wraps a native set as it is. Signal safety: async-signal-safe.
   static signal_set from_native(const sigset_t& native) noexcept;
+#endif
   /// Every signal that may be put in a set (the same as valid_signals()).
   static signal_set filled() noexcept;
+#ifndef _WIN32
   [[nodiscard]] const sigset_t& native() const noexcept { return set_; }
+#endif
 
   /// False for any number that is not in the set, including out-of-range numbers.
   [[nodiscard]] bool contains(int signalnum) const noexcept;
-  /// Errors: std::invalid_argument for a number the OS reserves (glibc's 32 and 33).
+  /// Errors: std::invalid_argument for a number the OS reserves (glibc's 32 and 33; on
+  /// Windows any number but the seven of valid_signals()).
   void insert(signum s);
   void erase(signum s) noexcept;
   void clear() noexcept;
@@ -74,10 +81,15 @@ class signal_set {
 
  private:
   int next_from(int n) const noexcept;  // first member >= n, or NSIG
+#ifdef _WIN32
+  std::uint32_t set_ = 0;  // signal s is bit s (Windows has no sigset_t; NSIG is 23)
+#else
   sigset_t set_;
+#endif
 };
 
-/// Every signal number the OS accepts in a set: 1..31 and SIGRTMIN..SIGRTMAX on glibc.
+/// Every signal number the OS accepts in a set: 1..31 and SIGRTMIN..SIGRTMAX on glibc; on
+/// Windows SIGINT, SIGILL, SIGFPE, SIGSEGV, SIGTERM, SIGBREAK and SIGABRT (Python's set).
 /// Thread safety: safe. Signal safety: async-signal-safe.
 signal_set valid_signals() noexcept;
 

@@ -42,11 +42,14 @@ class signum {
 };
 
 /// The system's description of a signal ("Interrupt"), or nullopt when it has none
-/// (glibc's reserved 32 and 33).
+/// (glibc's reserved 32 and 33). On Windows, Python's fixed table: "Interrupt", "Illegal
+/// instruction", "Aborted", "Floating-point exception", "Segmentation fault", "Terminated";
+/// nullopt for anything else (SIGBREAK too, as in Python).
 /// Thread safety: safe. Signal safety: not async-signal-safe.
 /// Errors: std::invalid_argument unless 1 <= signalnum < NSIG.
 std::optional<std::string> strsignal(int signalnum);
 
+#ifndef _WIN32
 /// What the kernel does with a signal at SIG_DFL (not part of Python's module; used by the tool).
 enum class default_action { terminate, core, stop, cont, ignore };
 
@@ -56,5 +59,6 @@ default_action default_action_of(signum s) noexcept;
 /// "term", "core", "stop", "cont" or "ignore".
 /// Thread safety: safe. Signal safety: async-signal-safe.
 const char* to_string(default_action a) noexcept;
+#endif  // Windows: SIG_DFL ends the process for each of its seven signals
 
 }  // namespace sigkit

@@ -1,6 +1,10 @@
 // sigkit/wait.hpp - synchronous waits for blocked signals.
 #pragma once
 
+#ifdef _WIN32
+#error "sigkit/wait.hpp: no sigwait*() on Windows (Python has none there)"
+#endif
+
 #include <chrono>
 #include <optional>
 

@@ -2,6 +2,8 @@
 // table of user handlers that the dispatcher reads. Normal context only.
 #pragma once
 
+#include <mutex>
+
 #include "sigkit/handler.hpp"
 
 namespace sigkit::detail {
@@ -27,16 +29,21 @@ class handler_call_scope {
   handler_call_scope& operator=(const handler_call_scope&) = delete;
 };
 
-/// One-time process setup: pthread_atfork hooks and sigkit's internal wake eventfd.
+/// One-time process setup, the port's (POSIX: pthread_atfork hooks and sigkit's internal
+/// wake eventfd; Windows: the wake event).
 void ensure_initialized();
 
 /// Registers `hook` to run in a fork child (single-threaded, registry lock held, all signals
 /// blocked) after sigkit's own reset; for the layers above the registry (shutdown). At most 8.
-/// Idempotent for the same hook.
+/// Idempotent for the same hook. (Windows has no fork(): nothing is registered there.)
 void add_fork_child_hook(void (*hook)());
 
 /// True if the OS action of `signo` is sigkit's OS-level handler (read from the OS now, or
 /// beneath the action keeper: detail/action_keeper.hpp). Async-signal-safe.
 bool owns_os_action(int signo) noexcept;
+
+/// The registry's lock, for the port's fork handlers: held across fork() so that the child
+/// never inherits it held by another thread.
+std::mutex& registry_lock() noexcept;
 
 }  // namespace sigkit::detail

@@ -1,10 +1,11 @@
-// src/detail/state.hpp - the state shared by the OS-level handler (signal_context.cpp) and the
-// normal-context dispatcher. Everything declared here is a namespace-scope constinit lock-free
-// atomic (or a queue cell guarded by one), defined in signal_context.cpp.
+// src/detail/state.hpp - the state shared by the OS-level handler (signal_context.cpp and the
+// port's <platform>/signal_context_<platform>.cpp) and the normal-context dispatcher, on every
+// platform. Everything declared here is a namespace-scope constinit lock-free atomic (or a
+// queue cell guarded by one), defined in signal_context.cpp. What only the POSIX port has
+// (back-pressure, the event-loop fast path, eventfds) is in posix/detail/state_posix.hpp.
 #pragma once
 
-#include <signal.h>
-#include <sys/types.h>
+#include <csignal>
 
 #include <atomic>
 #include <cstddef>
@@ -39,62 +40,38 @@ extern std::atomic<std::uint8_t> handler_mode[NSIG];  // record_mode per signal
 /// with one load instead of a scan of 64 flags.
 static_assert(NSIG - 1 <= 64, "signal masks are one 64-bit word");
 constexpr std::uint64_t signal_bit(int signo) noexcept { return std::uint64_t{1} << (signo - 1); }
-extern std::atomic<std::uint64_t> tripped_mask;    // delivered since their last dispatch
-extern std::atomic<std::uint64_t> dropped[NSIG];   // deliveries a siginfo handler never gets
-extern std::atomic<std::uint64_t> throttled_mask;  // blocked by back-pressure in main thread
+extern std::atomic<std::uint64_t> tripped_mask;   // delivered since their last dispatch
+extern std::atomic<std::uint64_t> dropped[NSIG];  // deliveries a siginfo handler never gets
 extern delivery_record queue[kQueueCapacity];
 extern std::atomic<std::uint64_t> queue_head;  // next position producers claim
 extern std::atomic<std::uint64_t> queue_tail;  // next position the dispatcher consumes
 
 /// The user's wakeup fd, packed so the handler reads fd and flags in one load:
-/// bits 0..31 the fd (as uint32; 0xffffffff = none), bit 32 warn_on_full_buffer,
-/// bit 33 the fd is an eventfd (gets an 8-byte counter increment instead of one byte).
+/// bits 0..31 the fd (as uint32; 0xffffffff = none; on Windows a SOCKET), bit 32
+/// warn_on_full_buffer, bit 33 the fd is an eventfd (gets an 8-byte counter increment
+/// instead of one byte).
 extern std::atomic<std::uint64_t> wakeup_word;
 inline constexpr std::uint64_t kWakeupNone = 0xffffffffULL;
 inline constexpr std::uint64_t kWakeupWarn = 1ULL << 32;
 inline constexpr std::uint64_t kWakeupEventfd = 1ULL << 33;
 
-/// Failed wakeup writes, reported from normal context: how many, and the last fd and errno.
+/// Failed wakeup writes, reported from normal context: how many, and the last fd and errno
+/// (on Windows the Winsock error).
 extern std::atomic<std::uint64_t> wakeup_error_count;
 extern std::atomic<int> wakeup_error_fd;
 extern std::atomic<int> wakeup_error_errno;
+/// Counts a failed wakeup write (fd, error) and raises signals_pending so that the next
+/// main-thread checkpoint reports it. Async-signal-safe.
+void record_wakeup_error(int fd, int err) noexcept;
 
-/// sigkit's own eventfd that wakes the main thread's pause()/sleep() (-1: none yet), and the
-/// pthread_t of the thread blocked on it (0: nobody waits).
-extern std::atomic<int> internal_wake_fd;
-extern std::atomic<unsigned long> waiting_thread;
-/// The eventfd behind notify_fd() (-1: no opt-in yet), and a flag set after each write to it
-/// so that dispatch() reads it only when something was written.
-extern std::atomic<int> notify_event_fd;
-extern std::atomic<bool> notify_written;
-
-// ---- the event-loop fast path (fastpath.cpp): what signal context needs of it --------------
-
-/// Signals that sigkit (not the user) keeps blocked in the main thread so that they queue on
-/// the signalfd behind notify_fd() instead of running a handler (bit s-1).
-extern std::atomic<std::uint64_t> fast_blocked_mask;
-/// The signalfd (-1: none) and the main thread's identity, for forwarding a fast-path signal
-/// that the kernel handed to another thread.
-extern std::atomic<int> fast_signal_fd;
-extern std::atomic<unsigned long> main_pthread;
-extern std::atomic<int> main_pid;
 /// Signals whose OS action is sigkit's OS-level handler (kept by the registry).
 extern std::atomic<std::uint64_t> owned_mask;
-/// Bumped by every change that can change which signals take the fast path.
-extern std::atomic<std::uint64_t> fast_generation;
-
-/// Set after the handler wrote the internal eventfd, so a waiter woken by EINTR drains it at
-/// once instead of waking again for a stale count.
-extern std::atomic<bool> wake_written;
-
-/// The OS-level handler sigkit installs for every signal with a callable handler.
-extern "C" void sigkit_os_handler(int signo, siginfo_t* info, void* context);
 
 /// Records one delivery of `signo` (1..NSIG-1) with `info` (whose signo must be `signo`):
 /// the queue record (siginfo mode), the per-signal flag, the shutdown escalation, the global
 /// flag, the wake-up of a waiting main thread and the wakeup fd. `context` is the interrupted
-/// ucontext_t (back-pressure), or null for an injected delivery. The OS-level handler and
-/// testing::inject() share it. Async-signal-safe.
+/// ucontext_t (POSIX back-pressure), or null (an injected delivery; every delivery on
+/// Windows). The OS-level handler and testing::inject() share it. Async-signal-safe.
 void record_delivery(int signo, const siginfo& info, void* context) noexcept;
 
 // ---- graceful shutdown (shutdown.hpp): the part the OS-level handler acts on ---------------
@@ -116,29 +93,22 @@ struct shutdown_slot {
 extern shutdown_slot shutdown_slots[kMaxShutdowns];
 /// The union of the armed slots' signals, so other deliveries skip the slot scan.
 extern std::atomic<std::uint64_t> shutdown_mask;
-/// The eventfd that wakes sigkit's shutdown thread (-1: no thread yet).
-extern std::atomic<int> shutdown_wake_fd;
 
 /// The shutdown escalation of one delivery (signal context, or the main thread when it reads
 /// a delivery from the signalfd). Async-signal-safe.
 void escalate_shutdowns(int signo, const siginfo& info) noexcept;
 
-/// Ends the process by `signo`: SIG_DFL, unblocks it in the calling thread, raises it; if the
-/// process still lives (a signal whose default action does not terminate), _exit(128+signo).
-/// Async-signal-safe.
+/// Ends the process by `signo` at once (implemented by each port: POSIX SIG_DFL, unblock,
+/// raise, _exit(128+signo) if it still lives; Windows TerminateProcess with the exit code
+/// Windows gives that signal). Async-signal-safe.
 [[noreturn]] void end_process_by_signal(int signo) noexcept;
 
 /// Queue access for the dispatcher (normal context, main thread only). Returns false when
 /// the next cell is empty or not yet published.
 bool queue_pop(siginfo& out) noexcept;
 
-/// Resets every piece of signal-context state to "nothing pending" (fork child).
+/// Resets every piece of shared signal-context state to "nothing pending" (fork child).
 void reset_signal_context_state() noexcept;
-
-/// Removes from `mask` the signals that sigkit (not the user) blocked in the main thread
-/// (back-pressure, the event-loop fast path), if the calling thread is the main thread, so a
-/// mask that user code saves and later restores never keeps sigkit's block. Normal context.
-void remove_backpressure(sigset_t& mask) noexcept;
 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);

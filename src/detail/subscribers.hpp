@@ -32,13 +32,14 @@ struct subscriber_node {
 
 /// What lies beneath the subscribers of a signal (Python's one disposition).
 /// `native`: `action` is an OS action that sigkit did not install (SIG_DFL, SIG_IGN or a
-/// foreign handler), to be called on fall-through and restored exactly. Otherwise `user` is
-/// what signal() set (a callable, SIG_DFL or SIG_IGN), and `action` the OS action sigkit had
-/// made for it (restored exactly by scoped_handler).
+/// foreign handler; a sigaction on POSIX, a C runtime handler on Windows), to be called on
+/// fall-through and restored exactly. Otherwise `user` is what signal() set (a callable,
+/// SIG_DFL or SIG_IGN), and `action` the OS action sigkit had made for it (restored exactly by
+/// scoped_handler).
 struct disposition {
   handler user;
   bool native = false;
-  struct sigaction action {};
+  native_action action{};
 };
 
 /// A copy of a signal's route, for one dispatch: subscribers oldest first, what lies beneath,

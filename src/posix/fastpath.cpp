@@ -28,7 +28,7 @@
 
 #include "detail/fastpath.hpp"
 #include "detail/registry.hpp"
-#include "detail/state.hpp"
+#include "detail/state_posix.hpp"
 #include "detail/syscalls.hpp"
 #include "detail/util.hpp"
 #include "sigkit/dispatch.hpp"

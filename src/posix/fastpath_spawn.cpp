@@ -24,7 +24,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "detail/state.hpp"
+#include "detail/state_posix.hpp"
 
 namespace sigkit::detail {
 namespace {

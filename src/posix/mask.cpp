@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "detail/fastpath.hpp"
-#include "detail/state.hpp"
+#include "detail/state_posix.hpp"
 #include "detail/syscalls.hpp"
 #include "detail/util.hpp"
 #include "sigkit/dispatch.hpp"

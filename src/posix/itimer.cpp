@@ -11,7 +11,7 @@
 #include <string>
 
 #include "detail/syscalls.hpp"
-#include "detail/util.hpp"
+#include "detail/util_posix.hpp"
 
 namespace sigkit {
 namespace {

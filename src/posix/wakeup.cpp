@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "detail/fastpath.hpp"
-#include "detail/state.hpp"
+#include "detail/state_posix.hpp"
 #include "detail/syscalls.hpp"
 #include "detail/util.hpp"
 

@@ -21,7 +21,7 @@
 
 #include "detail/fastpath_impl.hpp"
 #include "detail/registry.hpp"
-#include "detail/state.hpp"
+#include "detail/state_posix.hpp"
 #include "detail/util.hpp"
 #include "sigkit/dispatch.hpp"
 

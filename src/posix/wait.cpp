@@ -6,7 +6,7 @@
 
 #include "detail/fastpath.hpp"
 #include "detail/syscalls.hpp"
-#include "detail/util.hpp"
+#include "detail/util_posix.hpp"
 #include "sigkit/dispatch.hpp"
 
 namespace sigkit {
