@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages sigkit's build, tests, tool, examples and benchmarks need.
+# Installs the Debian packages sigkit's build, tests, tool, examples and benchmarks need
+# (with --windows also those of the Windows cross-build, scripts/windows.sh).
 # Idempotent: does nothing when everything is already there. Run as root (or with sudo).
 set -euo pipefail
 
@@ -15,6 +16,11 @@ packages=(
   libboost1.81-dev libuv1-dev
   man-db groff-base bash-completion zsh fish  # sigkit(1) and the completions: rendered, loaded by the tests
 )
+# scripts/windows.sh: the Windows cross-build (mingw-w64) and Wine to run its tests; 1.1 GB,
+# so only with --windows.
+if [ "${1:-}" = --windows ]; then
+  packages+=(g++-mingw-w64-x86-64-posix wine64 wine)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
