@@ -239,6 +239,47 @@ TEST(TwoLibrariesExampleTest, SharesSignalsFallsThroughAndRestoresExactly) {
   EXPECT_EQ(p.err(), "");
 }
 
+// ---- ctrl_c -----------------------------------------------------------------------------------
+// The Windows build runs the same example on a console with real Ctrl+C events
+// (examples_windows_test.cpp); here Ctrl+C is a SIGINT sent to the example's pid.
+
+TEST(CtrlCExampleTest, RunsAllItsStepsWithoutCtrlC) {
+  process p({SIGKIT_EXAMPLE_CTRL_C, "3", "10"});
+  const int status = p.finish(20s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status);
+  EXPECT_NE(p.out().find("all 3 steps done\n"), std::string::npos) << p.out();
+}
+
+TEST(CtrlCExampleTest, TheFirstCtrlCFinishesTheStepAndExitsCleanly) {
+  process p({SIGKIT_EXAMPLE_CTRL_C, "1000", "300"});
+  ASSERT_TRUE(p.wait_for_output("step 2...", 20s)) << p.out();
+  ASSERT_EQ(::kill(p.pid(), SIGINT), 0);
+  const int status = p.finish(20s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << describe(status);
+  const std::string& out = p.out();
+  EXPECT_NE(out.find("Ctrl+C: finishing this step"), std::string::npos) << out;
+  const auto stopped = out.find("stopped cleanly after ");
+  ASSERT_NE(stopped, std::string::npos) << out;
+  // The step that was running when Ctrl+C came was finished, and nothing after it began.
+  const int steps = std::stoi(out.substr(stopped + 22));
+  EXPECT_GE(steps, 2);
+  EXPECT_NE(out.find("step " + std::to_string(steps) + " done\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("step " + std::to_string(steps + 1) + "..."), std::string::npos) << out;
+}
+
+TEST(CtrlCExampleTest, TheSecondCtrlCEndsItAtOnceBySigint) {
+  process p({SIGKIT_EXAMPLE_CTRL_C, "1000", "8000"});  // one step takes 8 s
+  ASSERT_TRUE(p.wait_for_output("step 1...", 20s)) << p.out();
+  ASSERT_EQ(::kill(p.pid(), SIGINT), 0);
+  ASSERT_TRUE(p.wait_for_output("finishing this step", 10s)) << p.out();
+  ASSERT_EQ(::kill(p.pid(), SIGINT), 0);
+  const int status = p.finish(20s);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << describe(status);
+  EXPECT_LT(p.elapsed(), 7.5);  // well before the step's end
+  EXPECT_EQ(p.out().find("step 1 done"), std::string::npos) << p.out();
+  EXPECT_EQ(p.out().find("stopped cleanly"), std::string::npos) << p.out();
+}
+
 // ---- http_server -------------------------------------------------------------------------------
 
 #ifdef SIGKIT_EXAMPLE_HTTP_SERVER
