@@ -1,5 +1,9 @@
 # Warnings for sigkit's own targets (PRIVATE, never imposed on consumers).
 function(sigkit_set_warnings target)
+  if(MSVC)  # a native Windows build with Microsoft's compiler (README, "Windows")
+    target_compile_options(${target} PRIVATE /W4 /permissive- $<$<BOOL:${SIGKIT_WERROR}>:/WX>)
+    return()
+  endif()
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
     -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough

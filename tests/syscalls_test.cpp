@@ -1,5 +1,6 @@
-// Tests through the syscall seam (src/detail/syscalls.hpp): errors a real OS cannot be made to
-// produce on demand (EINTR, EAGAIN, EBADF, ENOSYS, ...), and the arguments sigkit passes down.
+// Tests through the syscall seam (src/posix/detail/syscalls.hpp): errors a real OS cannot be
+// made to produce on demand (EINTR, EAGAIN, EBADF, ENOSYS, ...), and the arguments sigkit
+// passes down.
 #include "detail/syscalls.hpp"
 
 #include <gtest/gtest.h>

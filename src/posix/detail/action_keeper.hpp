@@ -1,4 +1,4 @@
-// src/detail/action_keeper.hpp - one OS action per signal, even when two layers want it.
+// src/posix/detail/action_keeper.hpp - one OS action per signal, even when two layers want it.
 //
 // The registry owns every sigaction sigkit makes. A layer above it may need to stay the
 // OS-level handler of a few signals itself (the crash reporter must see a SIGSEGV before

@@ -1,4 +1,4 @@
-// src/detail/fastpath.hpp - how the layers below reach the event-loop fast path
+// src/posix/detail/fastpath.hpp - how the layers below reach the event-loop fast path
 // (fastpath.cpp), which exists only in programs that call notify_fd(): through a table of
 // functions published at the opt-in, so that a program that never calls notify_fd() does not
 // even link it. Normal context only.

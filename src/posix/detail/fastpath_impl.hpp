@@ -1,4 +1,5 @@
-// src/detail/fastpath_impl.hpp - what event_loop.cpp needs of fastpath.cpp. Normal context.
+// src/posix/detail/fastpath_impl.hpp - what event_loop.cpp needs of fastpath.cpp. Normal
+// context.
 #pragma once
 
 namespace sigkit::detail {

@@ -1,4 +1,4 @@
-// src/detail/syscalls.hpp - the syscall seam: every system call that normal-context code
+// src/posix/detail/syscalls.hpp - the syscall seam: every system call that normal-context code
 // makes and whose errors matter goes through this table, so tests can inject EINTR, EAGAIN,
 // EBADF where a real OS cannot be made to produce them ({fmt}'s posix mock). Signal-context
 // code never uses it (it calls the OS directly).
