@@ -31,16 +31,23 @@ constinit std::atomic<bool> crt_table_busy{false};
 constinit std::atomic<bool> console_handler_added{false};
 constinit std::atomic<bool> fault_marker_added{false};
 
-// CPU faults marked by the vectored exception handler, per faulting thread: the thread id and
-// the signal the C runtime maps the exception to. A thread has at most one fault in flight.
+// CPU faults marked by the vectored exception handler, per faulting thread: the thread id, the
+// signal the C runtime maps the exception to, and when. A thread has at most one fault in
+// flight. A fault that a frame handler (__try/__except) dealt with leaves its mark behind; it
+// counts only for a second, so that a later raise() on that thread is not taken for a fault.
+// (Taking a real fault for a raise() costs nothing but one recorded delivery: the instruction
+// faults again at once, and the new mark counts.)
 struct fault_mark {
   std::atomic<DWORD> thread;
   std::atomic<int> signo;
+  std::atomic<std::int64_t> when_ns;
 };
+constexpr std::int64_t kFaultMarkLifetimeNs = 1000000000;
 constexpr int kFaultMarks = 16;
 constinit fault_mark fault_marks[kFaultMarks]{};
 
 static_assert(std::atomic<DWORD>::is_always_lock_free);
+static_assert(std::atomic<std::int64_t>::is_always_lock_free);
 static_assert(std::atomic<void*>::is_always_lock_free);
 static_assert(std::atomic<std::uintptr_t>::is_always_lock_free);
 
@@ -82,6 +89,7 @@ LONG WINAPI mark_cpu_fault(EXCEPTION_POINTERS* exception) noexcept {
     DWORD owner = mark.thread.load(std::memory_order_acquire);
     if (owner == self || (owner == 0 && mark.thread.compare_exchange_strong(
                                             owner, self, std::memory_order_acq_rel))) {
+      mark.when_ns.store(monotonic_ns(), std::memory_order_relaxed);
       mark.signo.store(signo, std::memory_order_release);
       break;
     }
@@ -95,7 +103,9 @@ bool take_fault_mark(int signo) noexcept {
   const DWORD self = ::GetCurrentThreadId();
   for (auto& mark : fault_marks) {
     if (mark.thread.load(std::memory_order_acquire) != self) continue;
-    const bool fault = mark.signo.load(std::memory_order_acquire) == signo;
+    const bool fault =
+        mark.signo.load(std::memory_order_acquire) == signo &&
+        monotonic_ns() - mark.when_ns.load(std::memory_order_relaxed) < kFaultMarkLifetimeNs;
     mark.signo.store(0, std::memory_order_relaxed);
     mark.thread.store(0, std::memory_order_release);
     return fault;

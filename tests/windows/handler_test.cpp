@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 #include <vector>
 
+#include "detail/win32.hpp"
 #include "sigkit/dispatch.hpp"
 #include "sigkit/send.hpp"
 #include "sigkit/signal_set.hpp"
@@ -187,6 +189,28 @@ TEST(RaiseSignalDeathTest, AHandledSignalKeepsTheProcessAlive) {
         std::exit(42);
       },
       testing::ExitedWithCode(42), "");
+}
+
+// An access violation that someone else handles (a frame handler, here a vectored handler
+// registered after sigkit's) leaves sigkit's fault mark behind; a raise(SIGSEGV) a while
+// later must still be deferred, not taken for a CPU fault.
+LONG WINAPI continue_after_access_violation(EXCEPTION_POINTERS* exception) {
+  return exception->ExceptionRecord->ExceptionCode == EXCEPTION_ACCESS_VIOLATION
+             ? EXCEPTION_CONTINUE_EXECUTION
+             : EXCEPTION_CONTINUE_SEARCH;
+}
+
+TEST(FaultTest, AFaultHandledElsewhereDoesNotSwallowALaterRaise) {
+  int calls = 0;
+  sigkit::signal(SIGSEGV, [&](int) { ++calls; });  // registers sigkit's fault marker first
+  void* later = ::AddVectoredExceptionHandler(0, &continue_after_access_violation);
+  ASSERT_NE(later, nullptr);
+  ::RaiseException(EXCEPTION_ACCESS_VIOLATION, 0, 0, nullptr);  // marked, then continued
+  ::RemoveVectoredExceptionHandler(later);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  sigkit::raise_signal(SIGSEGV);
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(sigkit::getsignal(SIGSEGV).is_callable());
 }
 
 TEST(FaultDeathTest, ARealAccessViolationEndsTheProcessInsteadOfHanging) {
