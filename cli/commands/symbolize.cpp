@@ -684,9 +684,13 @@ int symbolize_command(const symbolize_options& options, std::ostream& out, std::
       throw cli_error(
           fmt::format("symbolize: cannot read {}: {}", quote(*options.file), std::strerror(errno)));
     }
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::ostringstream whole;
+    whole << in.rdbuf();
+    text = whole.str();
   } else {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    std::ostringstream whole;
+    whole << std::cin.rdbuf();
+    text = whole.str();
   }
   return symbolize_report(text, options, out, err);
 }
