@@ -180,6 +180,12 @@ struct diagnosis {
 std::vector<diagnosis> diagnose(const process_status& now, const process_status* earlier = nullptr,
                                 std::chrono::duration<double> interval = {});
 
+/// The JSON object that `sigkit status --json` prints for one process (one element of its
+/// array): pid, name, thread_count, the names in each mask, "masks" (each in hex as in /proc),
+/// "threads" (only if `with_threads`) and "diagnoses".
+std::string status_json_text(const process_status& status, const std::vector<diagnosis>& findings,
+                             bool with_threads);
+
 struct status_options {
   std::vector<std::string> pids;  ///< empty: the parent process (the shell)
   bool threads = false;
