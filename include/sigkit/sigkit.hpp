@@ -19,3 +19,8 @@
 #include "sigkit/version.hpp"
 #include "sigkit/wait.hpp"
 #include "sigkit/wakeup.hpp"
+
+/// \namespace sigkit
+/// Everything sigkit declares: Python's `signal` module for C++ (same names, same deferred
+/// execution model, same errors), plus sender information, exact restoration of dispositions
+/// and no silent loss of queued signals. `sigkit::detail` is implementation, not API.
