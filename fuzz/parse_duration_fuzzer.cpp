@@ -9,6 +9,7 @@
 //   "ms" ("1500ms") and six places plus "us"; and "Nm", "Nh", "Nd" equal N multiplied by 60,
 //   3600 and 86400 written out in seconds. Below 10^6 seconds every spelling must parse; above,
 //   where a grammar may reject or clamp huge values, the spellings that parse must agree.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -83,17 +84,18 @@ std::string shift_point(std::string_view text, std::size_t places) {
 // The same number times a small factor, exactly, written as a plain decimal.
 std::string multiply(std::string_view text, unsigned factor) {
   const decimal d = split_point(text);
-  std::string product;
+  std::string product;  // least significant digit first
   unsigned carry = 0;
-  for (auto it = d.digits.rbegin(); it != d.digits.rend(); ++it) {
-    const unsigned value = static_cast<unsigned>(*it - '0') * factor + carry;
-    product.insert(product.begin(), static_cast<char>('0' + value % 10));
+  for (std::size_t i = d.digits.size(); i-- > 0;) {
+    const unsigned value = static_cast<unsigned>(d.digits[i] - '0') * factor + carry;
+    product += static_cast<char>('0' + value % 10);
     carry = value / 10;
   }
   std::size_t extra = 0;
   for (; carry != 0; carry /= 10, ++extra) {
-    product.insert(product.begin(), static_cast<char>('0' + carry % 10));
+    product += static_cast<char>('0' + carry % 10);
   }
+  std::reverse(product.begin(), product.end());
   return join_point(decimal{product, d.point + extra});
 }
 
