@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target in fuzz/ (see fuzz/README.md), one at a time.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     fuzz each target for SECONDS (default 60)
+#   scripts/fuzz.sh [--fresh] [SECONDS] [TARGET...]   fuzz each target for SECONDS (default 60)
 #   scripts/fuzz.sh --coverage [TARGET...]    the source coverage each target's corpus reaches
 #
 # Builds the fuzz preset (clang, -fsanitize=fuzzer,address,undefined), then runs each target
@@ -10,6 +10,8 @@
 # violation, a leak or a hang fails the script: the sanitizer's report, the input (base64 and
 # a hex dump) and the command that reproduces it are printed, and the reproducer is kept in
 # build/fuzz/work/NAME/artifacts/. Exit status: 0 if every target ran clean, 1 otherwise.
+# --fresh empties the working corpora first, so the run starts from the checked-in seeds
+# only (what .ci/run does).
 #
 # --coverage builds the fuzz-coverage preset (clang source-based coverage, no sanitizers), runs
 # each target once over its seed and working corpora and prints the line, branch and function
@@ -19,6 +21,11 @@ cd "$(dirname "$0")/.."
 
 mode=fuzz
 seconds=60
+fresh=false
+if [ "${1:-}" = "--fresh" ]; then
+  fresh=true
+  shift
+fi
 if [ "${1:-}" = "--coverage" ]; then
   mode=coverage
   shift
@@ -75,6 +82,7 @@ summary=()
 while IFS=$'\t' read -r name binary seeds dict _covers; do
   selected "$name" || continue
   dir=$work_root/$name
+  [ "$fresh" = true ] && rm -rf "$dir/corpus"
   mkdir -p "$dir/corpus"
   rm -rf "$dir/artifacts" && mkdir -p "$dir/artifacts"
   printf '\n==== fuzzing %s for %ss\n' "$name" "$seconds"
