@@ -9,9 +9,11 @@
 # the totals. HTML with every line: build/coverage/html/index.html.
 #
 # Branch figures leave out the branches gcc adds for exceptions and the ones it can prove
-# unreachable (--exclude-throw-branches, --exclude-unreachable-branches). Code that runs only
-# in a process that then dies by a signal or leaves with _exit() is not counted: gcov writes
-# its counters at a normal exit.
+# unreachable (--exclude-throw-branches, --exclude-unreachable-branches). gcov writes a
+# process's counters at a normal exit; in this build _exit(), _Exit() and a raise() that may
+# end the process write them first (cmake/coverage_flush.cpp), so forked test children and
+# processes that die by a signal they raise count too. A process killed from outside (a
+# watchdog's SIGKILL, a fault) does not.
 #
 # A test that fails gets one more run (timing under instrumentation); the coverage is printed
 # either way, and the script fails if a test failed twice.
@@ -21,6 +23,8 @@ scripts/bootstrap.sh
 start=$(date +%s)
 
 cmake --preset coverage >/dev/null
+# Counters of an earlier run go first: the build itself runs each test binary (test discovery).
+[ -d build/coverage ] && find build/coverage -name '*.gcda' -delete
 cmake --build --preset coverage -j"$(nproc)"
 find build/coverage -name '*.gcda' -delete
 
