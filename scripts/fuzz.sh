@@ -37,7 +37,12 @@ wanted=("$@")
 
 scripts/bootstrap.sh
 preset=fuzz
-[ "$mode" = coverage ] && preset=fuzz-coverage
+if [ "$mode" = coverage ]; then
+  preset=fuzz-coverage
+  # ccache's base_dir makes the compiler see relative paths, which then do not match the file
+  # names given to llvm-cov below.
+  unset CCACHE_BASEDIR
+fi
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j"$(nproc)"
 manifest=build/$preset/fuzz/targets.tsv
