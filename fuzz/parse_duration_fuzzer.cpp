@@ -1,18 +1,24 @@
-// fuzz/parse_duration_fuzzer.cpp - sigkit::cli::parse_duration (--timeout, --grace, --sample).
+// fuzz/parse_duration_fuzzer.cpp - sigkit::cli::parse_duration in its three syntaxes (sigkit:
+// wait and status; run: GNU timeout's spelling plus ms and us; timeout: exactly GNU timeout's).
 //
-// Written against the function's contract, not today's grammar, so that it holds for any
-// grammar that accepts decimal numbers with an optional unit (s, ms, us, m, h, d):
-// - an accepted text gives a finite duration that is not negative; a rejected one throws
+// Written against the contract in sigkit_cli/commands.hpp (exact nanoseconds rounded up, or
+// "forever"), not against one grammar. Invariants:
+// - an accepted text gives "forever" or a duration of at least 0 ns; a rejected one throws
 //   cli_error and nothing else;
-// - spellings of the same value agree. For a plain decimal number N ("1.5", "007", ".25") that
-//   parses: "Ns" is the same duration; so are N with the point moved three places right plus
-//   "ms" ("1500ms") and six places plus "us"; and "Nm", "Nh", "Nd" equal N multiplied by 60,
-//   3600 and 86400 written out in seconds. Below 10^6 seconds every spelling must parse; above,
-//   where a grammar may reject or clamp huge values, the spellings that parse must agree.
+// - what the sigkit syntax or the timeout syntax accepts, the run syntax accepts with the
+//   same result;
+// - for a plain decimal number N ("1.5", "007", ".25"): every syntax accepts it; the result is
+//   0 ns exactly when N is zero, "forever" exactly when N seconds exceed what int64
+//   nanoseconds hold (about 292 years; checked away from the boundary); and spellings of the
+//   same value give the same result to the nanosecond: N, "Ns", N with the point moved for
+//   "ms" and "us" ("1.5" = "1500ms"), "Nm"/"Nh"/"Nd" against N times 60/3600/86400 written
+//   out in seconds; " N" and "+N" are N in the GNU syntaxes, and "-N" is rejected there unless
+//   N is zero ("-0" is 0).
 #include <algorithm>
-#include <cmath>
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -21,16 +27,26 @@
 
 namespace {
 
-std::optional<double> parse(std::string_view text) {
+using sigkit::cli::duration_syntax;
+using sigkit::cli::duration_value;
+
+constexpr std::array kSyntaxes{duration_syntax::sigkit, duration_syntax::run,
+                               duration_syntax::timeout};
+constexpr std::array kSyntaxNames{"sigkit", "run", "timeout"};
+
+std::optional<duration_value> parse(std::string_view text, duration_syntax syntax) {
   try {
-    return sigkit::cli::parse_duration(text).count();
+    return sigkit::cli::parse_duration(text, syntax);
   } catch (const sigkit::cli::cli_error&) {
     return std::nullopt;
   }
 }
 
-std::string describe(const std::optional<double>& seconds) {
-  return seconds ? std::to_string(*seconds) + "s" : std::string("rejected");
+std::string describe(const std::optional<duration_value>& d) {
+  if (!d) {
+    return "rejected";
+  }
+  return d->forever ? std::string("forever") : std::to_string(d->ns.count()) + " ns";
 }
 
 // True for "1", "1.5", "1.", ".5", "007.250": digits with at most one point, at least one digit.
@@ -99,53 +115,79 @@ std::string multiply(std::string_view text, unsigned factor) {
   return join_point(decimal{product, d.point + extra});
 }
 
-// Two spellings of the same duration agree (see the invariants above).
-void check_same(std::string_view input, double seconds, const std::string& other) {
-  const auto value = parse(other);
-  if (!value) {
-    SIGKIT_FUZZ_CHECK(seconds >= 1e6, input,
-                      "the same duration spelt \"" + other + "\" is rejected; the text gives " +
-                          describe(seconds));
-    return;
-  }
-  SIGKIT_FUZZ_CHECK(
-      sigkit_fuzz::nearly_equal(*value, seconds), input,
-      "the text gives " + describe(seconds) + ", \"" + other + "\" gives " + describe(value));
+// `other` spells the same value as `input` (a plain decimal that gave `expected`).
+void check_same(std::string_view input, const duration_value& expected, const std::string& other,
+                duration_syntax syntax) {
+  const auto value = parse(other, syntax);
+  SIGKIT_FUZZ_CHECK(value == expected, input,
+                    "the text gives " + describe(expected) + ", \"" + other + "\" gives " +
+                        describe(value) + " (" + kSyntaxNames.at(static_cast<std::size_t>(syntax)) +
+                        " syntax)");
 }
 
-}  // namespace
+void check_plain_decimal(std::string_view text, duration_syntax syntax) {
+  const std::string syntax_name = kSyntaxNames.at(static_cast<std::size_t>(syntax));
+  const auto value = parse(text, syntax);
+  SIGKIT_FUZZ_CHECK(value.has_value(), text, "a plain decimal is rejected (" + syntax_name + ")");
+  const bool zero =
+      std::all_of(text.begin(), text.end(), [](char c) { return c == '0' || c == '.'; });
+  SIGKIT_FUZZ_CHECK(zero == (!value->forever && value->ns.count() == 0), text,
+                    describe(value) + " (" + syntax_name + ")");
+  const double seconds = std::strtod(std::string(text).c_str(), nullptr);
+  if (seconds < 9.0e9) {
+    SIGKIT_FUZZ_CHECK(!value->forever, text, "forever for a value below 292 years");
+  } else if (seconds > 9.3e9) {
+    SIGKIT_FUZZ_CHECK(value->forever, text, describe(value) + " for more than 292 years");
+  }
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view text = sigkit_fuzz::as_text(data, size);
-  const auto seconds = parse(text);
-  if (!seconds) {
-    return 0;
+  const std::string plain(text);
+  check_same(text, *value, plain + "s", syntax);
+  if (syntax != duration_syntax::timeout) {
+    check_same(text, *value, shift_point(text, 3) + "ms", syntax);
+    check_same(text, *value, shift_point(text, 6) + "us", syntax);
   }
-  SIGKIT_FUZZ_CHECK(std::isfinite(*seconds) && *seconds >= 0, text, describe(seconds));
-  if (!plain_decimal(text) || text.size() > 256) {
-    return 0;
-  }
-  check_same(text, *seconds, std::string(text) + "s");
-  check_same(text, *seconds, shift_point(text, 3) + "ms");
-  check_same(text, *seconds, shift_point(text, 6) + "us");
-  // The text read as minutes, hours and days, against the product written out in seconds.
   struct scaled_unit {
     const char* unit;
     unsigned factor;
   };
   for (const auto& [unit, factor] :
        {scaled_unit{"m", 60U}, scaled_unit{"h", 3600U}, scaled_unit{"d", 86400U}}) {
-    const std::string scaled = multiply(text, factor);
-    const auto in_seconds = parse(scaled);
-    const auto in_unit = parse(std::string(text) + unit);
-    if (in_seconds && in_unit) {
-      SIGKIT_FUZZ_CHECK(sigkit_fuzz::nearly_equal(*in_seconds, *in_unit), text,
-                        std::string(text) + unit + " gives " + describe(in_unit) + ", " + scaled +
-                            " gives " + describe(in_seconds));
+    const auto in_unit = parse(plain + unit, syntax);
+    SIGKIT_FUZZ_CHECK(in_unit.has_value(), text,
+                      plain + unit + " is rejected (" + syntax_name + ")");
+    check_same(text, *in_unit, multiply(text, factor), syntax);
+  }
+  if (syntax != duration_syntax::sigkit) {
+    check_same(text, *value, " " + plain, syntax);
+    check_same(text, *value, "+" + plain, syntax);
+    const auto negative = parse("-" + plain, syntax);
+    if (zero) {
+      SIGKIT_FUZZ_CHECK(negative == value, text, "-N gives " + describe(negative));
     } else {
-      SIGKIT_FUZZ_CHECK(*seconds * factor >= 1e6, text,
-                        std::string(text) + unit + " gives " + describe(in_unit) + ", " + scaled +
-                            " gives " + describe(in_seconds));
+      SIGKIT_FUZZ_CHECK(!negative, text, "a negative duration gives " + describe(negative));
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = sigkit_fuzz::as_text(data, size);
+  std::array<std::optional<duration_value>, kSyntaxes.size()> results;
+  for (std::size_t i = 0; i < kSyntaxes.size(); ++i) {
+    results.at(i) = parse(text, kSyntaxes.at(i));
+    SIGKIT_FUZZ_CHECK(!results.at(i) || results.at(i)->forever || results.at(i)->ns.count() >= 0,
+                      text, describe(results.at(i)));
+  }
+  const auto& [sigkit_syntax, run_syntax, timeout_syntax] = results;
+  SIGKIT_FUZZ_CHECK(!sigkit_syntax || run_syntax == sigkit_syntax, text,
+                    "sigkit syntax: " + describe(sigkit_syntax) + ", run: " + describe(run_syntax));
+  SIGKIT_FUZZ_CHECK(
+      !timeout_syntax || run_syntax == timeout_syntax, text,
+      "timeout syntax: " + describe(timeout_syntax) + ", run: " + describe(run_syntax));
+  if (plain_decimal(text) && text.size() <= 256) {
+    for (const auto syntax : kSyntaxes) {
+      check_plain_decimal(text, syntax);
     }
   }
   return 0;

@@ -140,6 +140,19 @@ TEST(GnuDurationTest, SpellingsOfOneDurationAgreeExactly) {
   }
 }
 
+// Found by fuzz/parse_duration_fuzzer.cpp: with more than 35 significant digits the dropped
+// ones were only rounded up by 1 before the unit's factor, so minutes, hours and days could
+// come out a nanosecond short. 0.1000000000888...h is 360.0000003200...0036 s: 360000000321 ns.
+TEST(GnuDurationTest, EveryDigitCountsInEveryUnit) {
+  const char* hours = "0.100000000088888888888888888888888889999999998880001h";
+  const char* seconds = "360.000000320000000000000000000000003999999995968003600";
+  EXPECT_EQ(ns_of(hours), 360'000'000'321);
+  EXPECT_EQ(ns_of(seconds), 360'000'000'321);
+  EXPECT_EQ(ns_of("0.99999999999999999999999999999999999999999m"), 60'000'000'000);
+  EXPECT_EQ(ns_of("0.00000000000000000000000000000000000000001d"), 1);
+  EXPECT_EQ(ns_of("1" + std::string(60, '0') + "e-60d"), 86'400'000'000'000);
+}
+
 // Property test (the invariants the fuzz target checks, on random inputs): a parsed duration
 // is zero, positive or forever, never negative; and the same number of nanoseconds written
 // in seconds, milliseconds and microseconds, with and without an exponent, parses the same.
