@@ -2,7 +2,8 @@
 // CLI11 and the commands' own option parsing), for the commands without side effects.
 //
 // The input is argv[1..], the arguments separated by NUL bytes. Inputs that name a command
-// with side effects (run, send, wait, status: processes, signals, blocking) are skipped.
+// with side effects (run, timeout, send, wait, status: processes, signals, blocking) are
+// skipped.
 // Invariants:
 // - run_app never throws and exits 0 (success), 1 (an error) or 2 (a usage error);
 // - it writes to stderr exactly when it fails;
@@ -42,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (arguments.size() > 64) {
     return 0;
   }
-  for (const char* command : {"run", "send", "wait", "status"}) {
+  for (const char* command : {"run", "send", "wait", "status", "timeout"}) {
     if (has(arguments, command)) {
       return 0;  // side effects: never from a fuzzer
     }

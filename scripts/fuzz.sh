@@ -70,7 +70,7 @@ if [ "$mode" = coverage ]; then
     [ -d "$work_root/$name/corpus" ] && corpora+=("$work_root/$name/corpus")
     inputs=$(find "${corpora[@]}" -type f | wc -l)
     LLVM_PROFILE_FILE="$dir/%p.profraw" "$binary" -runs=0 -dict="$dict" "${corpora[@]}" \
-      >"$dir/log" 2>&1 || { cat "$dir/log"; exit 1; }
+      </dev/null >"$dir/log" 2>&1 || { cat "$dir/log"; exit 1; }
     "$profdata" merge -sparse "$dir"/*.profraw -o "$dir/merged.profdata"
     printf '\n==== %s: coverage of %s inputs (%s)\n' "$name" "$inputs" "${corpora[*]}"
     # shellcheck disable=SC2086  # covers is a space-separated list of files
@@ -96,7 +96,7 @@ while IFS=$'\t' read -r name binary seeds dict _covers; do
            -artifact_prefix="$dir/artifacts/" "$dir/corpus" "$seeds")
   status=0
   # The outer timeout only guards against libFuzzer itself wedging.
-  timeout -k 10 $((seconds + 300)) "${command[@]}" >"$dir/log" 2>&1 || status=$?
+  timeout -k 10 $((seconds + 300)) "${command[@]}" </dev/null >"$dir/log" 2>&1 || status=$?
   final_stat() { sed -n "s/^stat::$1: *//p" "$dir/log" | tail -1; }
   execs=$(final_stat number_of_executed_units)
   per_second=$(final_stat average_exec_per_sec)

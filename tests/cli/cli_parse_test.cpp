@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../../cli/commands/run_detail.hpp"
 #include "sigkit_cli/commands.hpp"
 
 // glibc's newlocale() leaks the search path it builds from LOCPATH (argz, never freed), which
@@ -315,6 +316,22 @@ TEST(QuoteTest, PrintErrorIsOneLine) {
   std::ostringstream err;
   cli::print_error(err, "bad\nsecond line\x1b[31m");
   EXPECT_EQ(err.str(), "sigkit: bad\\nsecond line\\x1b[31m\n");
+}
+
+// /proc/PID/stat for `run --init`: the fields after the last ')' (a name may hold anything).
+// A process group outside pid_t was truncated into one (fuzz/proc_stat_fuzzer.cpp).
+TEST(ProcStatParseTest, StateAndGroupAfterTheLastParenthesis) {
+  char state = 0;
+  pid_t pgrp = 0;
+  ASSERT_TRUE(cli::detail::parse_proc_stat("42 (a) b (c)) R 1 43 42 0", state, pgrp));
+  EXPECT_EQ(state, 'R');
+  EXPECT_EQ(pgrp, 43);
+  ASSERT_TRUE(cli::detail::parse_proc_stat("2 (kthreadd) S 0 0 0 0", state, pgrp));
+  EXPECT_EQ(pgrp, 0);
+  EXPECT_FALSE(cli::detail::parse_proc_stat("5 (x) S 1 4294967338 5", state, pgrp));
+  EXPECT_FALSE(cli::detail::parse_proc_stat("5 (x) S 1 -3 5", state, pgrp));
+  EXPECT_FALSE(cli::detail::parse_proc_stat("1 (x) S", state, pgrp));
+  EXPECT_FALSE(cli::detail::parse_proc_stat("1 x S 1 2", state, pgrp));
 }
 
 }  // namespace

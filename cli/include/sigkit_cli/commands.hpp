@@ -281,6 +281,14 @@ run_outcome run_child(const run_options& options, std::ostream& err);
 /// exit status, or dies by the child's signal (exits 128 + N where that cannot work: PID 1).
 int run_command(const run_options& options, std::ostream& out, std::ostream& err);
 
+/// The command line of `sigkit timeout` (`args` follows "timeout") as the options run_command()
+/// takes, with GNU timeout's exact grammar (getopt_long "+fk:ps:v"); nullopt after printing
+/// --help or --version on `out`. Starts nothing. Thread safety: safe. Signal safety: not
+/// async-signal-safe. Errors: cli_error for a usage error (run_app exits 125 for it, as
+/// timeout(1) does).
+std::optional<run_options> parse_timeout_args(const std::vector<std::string>& args,
+                                              std::ostream& out);
+
 /// `sigkit timeout [OPTION]... DURATION COMMAND [ARG]...` with GNU timeout's exact grammar
 /// (getopt_long "+fk:ps:v", --help, --version); `args` follows "timeout". Returns the exit
 /// status (125 for a usage error) or dies as run_command() does.
