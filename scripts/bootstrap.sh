@@ -15,7 +15,7 @@ packages=(
   libboost1.81-dev libuv1-dev
   man-db groff-base bash-completion zsh fish  # sigkit(1) and the completions: rendered, loaded by the tests
   # engineering hygiene (issue 14): fuzzing, clang-tidy, coverage, the API reference
-  clang libclang-rt-14-dev llvm clang-tidy gcovr doxygen
+  clang libclang-rt-14-dev clang-tidy gcovr doxygen  # llvm: see above
 )
 
 missing=()
