@@ -2,8 +2,8 @@
 // CLI11 and the commands' own option parsing), for the commands without side effects.
 //
 // The input is argv[1..], the arguments separated by NUL bytes. Inputs that name a command
-// with side effects (run, timeout, send, wait, status: processes, signals, blocking) are
-// skipped.
+// with side effects (run, timeout, send, wait, status, trace, faulthandler: processes,
+// signals, blocking; symbolize: files and standard input; __generate: files) are skipped.
 // Invariants:
 // - run_app never throws and exits 0 (success), 1 (an error) or 2 (a usage error);
 // - it writes to stderr exactly when it fails;
@@ -43,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (arguments.size() > 64) {
     return 0;
   }
-  for (const char* command : {"run", "send", "wait", "status", "timeout"}) {
+  for (const char* command : {"run", "send", "wait", "status", "timeout", "trace", "faulthandler",
+                              "symbolize", "__generate"}) {
     if (has(arguments, command)) {
       return 0;  // side effects: never from a fuzzer
     }
