@@ -31,8 +31,9 @@ std::string describe_action(int signo) {
                                                               : "other";
   std::string mask;
   for (int s = 1; s < NSIG; ++s) {
-    if (::sigismember(&sa.sa_mask, s) == 1)
-      mask += (mask.empty() ? "" : ",") + sigkit::signum(s).name();
+    if (::sigismember(&sa.sa_mask, s) != 1) continue;
+    if (!mask.empty()) mask += ',';
+    mask += sigkit::signum(s).name();
   }
   char flags[32];
   std::snprintf(flags, sizeof flags, "0x%x", static_cast<unsigned>(sa.sa_flags) & ~0x04000000U);

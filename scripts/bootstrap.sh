@@ -15,6 +15,8 @@ packages=(
   # libboost1.81-dev, which replaces Debian's default libboost-dev 1.74; sigkit::uv: libuv)
   libboost1.81-dev libuv1-dev
   man-db groff-base bash-completion zsh fish  # sigkit(1) and the completions: rendered, loaded by the tests
+  # engineering hygiene (issue 14): fuzzing, clang-tidy, coverage, the API reference
+  clang libclang-rt-14-dev clang-tidy gcovr doxygen  # llvm: see above
 )
 # scripts/windows.sh: the Windows cross-build (mingw-w64) and Wine to run its tests; 1.1 GB,
 # so only with --windows.

@@ -134,8 +134,8 @@ void dispatch_subscribers(int s, bool was_tripped) {
     }
     if (route.version != route_version(s)) route = snapshot_route(s);
     bool all_pass = true;
-    for (auto it = route.subscribers.rbegin(); it != route.subscribers.rend(); ++it) {
-      subscriber_node& node = **it;
+    for (std::size_t i = route.subscribers.size(); i-- > 0;) {  // newest first
+      subscriber_node& node = *route.subscribers[i];
       verdict v = verdict::pass;
       if (node.fn.takes_siginfo) {
         if (coalesced) {  // no siginfo for it: it did not pass this delivery either

@@ -149,8 +149,8 @@ class shutdown_service {
       if (deadline != 0) {
         const std::int64_t left = deadline - now_ns();
         timeout_ms = left <= 0 ? 0
-                               : static_cast<int>(std::min<std::int64_t>((left + 999999) / 1000000,
-                                                                         1000 * 60 * 60));
+                               : static_cast<int>(std::min<std::int64_t>(
+                                     (left + 999999) / 1000000, std::int64_t{1000} * 60 * 60));
       }
       wait_shutdown_wake(timeout_ms);
       serve();

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -462,7 +463,8 @@ TEST(FaulthandlerDeathTest, AChainedHandlerSeesTheOriginalSiginfo) {
     ::sigemptyset(&previous.sa_mask);
     ::sigaction(SIGSEGV, &previous, nullptr);
     fh::enable(out.fd(), false);
-    *reinterpret_cast<volatile int*>(0x18) = 1;  // NOLINT(performance-no-int-to-ptr)
+    volatile std::uintptr_t address = 0x18;  // the optimiser must not see the constant
+    *reinterpret_cast<volatile int*>(address) = 1;  // NOLINT(performance-no-int-to-ptr)
     return 0;
   });
   EXPECT_TRUE(killed_by(status, SIGSEGV)) << sigkit_test::describe_status(status);

@@ -22,8 +22,6 @@
 namespace sigkit::cli {
 namespace {
 
-__extension__ typedef unsigned __int128 u128;  // NOLINT(modernize-use-using)
-
 constexpr std::int64_t kMaxNs = INT64_MAX;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -71,27 +69,31 @@ constexpr unit kTimeoutUnits[] = {
     {"", 1, 9}, {"s", 1, 9}, {"m", 6, 10}, {"h", 36, 11}, {"d", 864, 11}};
 constexpr unit kSigkitUnits[] = {{"ms", 1, 6}, {"us", 1, 3}};
 
-// What was scanned: a decimal significand (digits, at most kKeep significant ones kept) times
-// 10^exponent, a hexadecimal float already converted by strtod, or infinity.
+// What was scanned: a decimal number as its significant digits times a power of ten (every
+// digit kept, so that the nanoseconds are exact however many there are), a hexadecimal float
+// already converted by strtod, or infinity.
 struct number {
   bool infinite = false;
   bool is_hex = false;
   double hex_value = 0;
-  u128 significand = 0;    // the first kKeep significant digits
-  bool sticky = false;     // a nonzero digit beyond them was dropped
-  long long exponent = 0;  // value = (significand + something in [0, 1) if sticky) * 10^exponent
+  std::string digits;      // without leading zeros; empty for zero
+  long long exponent = 0;  // value = digits * 10^exponent
 };
 
-// 10^35 * 864 < 2^128: the significand times a unit's small factor fits in 128 bits. With at
-// most 35 significant digits the result is exact; beyond, the dropped digits only round up.
-constexpr int kKeep = 35;
-
-u128 pow10(int n) {
-  u128 r = 1;
-  for (int i = 0; i < n; ++i) {
-    r *= 10;
+// `digits` times `factor`, exactly (decimal digits, most significant first).
+std::string multiply(const std::string& digits, unsigned factor) {
+  std::string product(digits.size(), '0');
+  unsigned carry = 0;
+  for (std::size_t i = digits.size(); i-- > 0;) {
+    const unsigned value = static_cast<unsigned>(digits[i] - '0') * factor + carry;
+    product[i] = static_cast<char>('0' + value % 10);
+    carry = value / 10;
   }
-  return r;
+  std::string high;
+  for (; carry != 0; carry /= 10) {
+    high.insert(high.begin(), static_cast<char>('0' + carry % 10));
+  }
+  return high + product;
 }
 
 // Scans the number at the start of `text` as strtod would; returns the characters used, 0 if
@@ -147,31 +149,14 @@ std::size_t scan_number(std::string_view text, char radix, number& n) {
   // decimal: digits, an optional point and digits (at least one digit in all), an optional
   // exponent that counts only if it has a digit
   bool any_digit = false;
-  int kept = 0;
-  long long dropped = 0;  // significant digits not kept, before the point
-  long long fraction_kept = 0;
+  long long exponent = 0;
   const auto take = [&](char c, bool after_point) {
     any_digit = true;
-    const int d = c - '0';
-    if (kept == 0 && d == 0) {
-      if (after_point) {
-        ++fraction_kept;  // a leading zero after the point still scales
-      }
-      return;
+    if (!n.digits.empty() || c != '0') {
+      n.digits += c;
     }
-    if (kept < kKeep) {
-      n.significand = n.significand * 10 + static_cast<unsigned>(d);
-      ++kept;
-      if (after_point) {
-        ++fraction_kept;
-      }
-    } else {
-      if (d != 0) {
-        n.sticky = true;
-      }
-      if (!after_point) {
-        ++dropped;
-      }
+    if (after_point) {
+      --exponent;  // a zero after the point still scales
     }
   };
   while (is_digit(at(i))) {
@@ -186,7 +171,6 @@ std::size_t scan_number(std::string_view text, char radix, number& n) {
   if (!any_digit) {
     return 0;
   }
-  long long exponent = dropped - fraction_kept;
   if (at(i) == 'e' || at(i) == 'E') {
     std::size_t j = i + 1;
     bool negative_exp = false;
@@ -222,28 +206,37 @@ std::optional<std::int64_t> to_ns(const number& n, const unit& u) {
     }
     return static_cast<std::int64_t>(std::ceil(ns));  // a positive value gives at least 1
   }
-  if (n.significand == 0) {
-    return 0;  // zero, however it was written (a dropped digit implies a kept one)
+  if (n.digits.empty()) {
+    return 0;  // zero, however it was written
   }
-  const u128 product = n.significand * u.small;  // exact: see kKeep
+  // n units are product * 10^exponent ns; product has no leading zero.
+  const std::string product = multiply(n.digits, u.small);
   const long long exponent = n.exponent + u.exponent;
-  u128 value = 0;
+  const auto size = static_cast<long long>(product.size());
+  // The integer part's digits, and whether a nonzero digit is left after the point.
+  std::string integer;
+  bool fraction = false;
   if (exponent >= 0) {
-    if (exponent > 19) {
-      return std::nullopt;  // at least 10^20 ns
+    if (size + exponent > 19) {
+      return std::nullopt;  // at least 10^19 ns
     }
-    const u128 scale = pow10(static_cast<int>(exponent));
-    if (product > static_cast<u128>(kMaxNs) / scale) {
-      return std::nullopt;
-    }
-    value = product * scale + (n.sticky ? 1 : 0);  // dropped digits: strictly more, round up
-  } else if (exponent < -38) {
-    value = 1;  // far below a nanosecond (product < 10^38): round up to the smallest timeout
+    integer = product + std::string(static_cast<std::size_t>(exponent), '0');
+  } else if (-exponent >= size) {
+    fraction = true;  // below a nanosecond (product is not zero): round up to the smallest
   } else {
-    const u128 divisor = pow10(static_cast<int>(-exponent));
-    value = product / divisor + (product % divisor != 0 || n.sticky ? 1 : 0);
+    const auto split = static_cast<std::size_t>(size + exponent);
+    integer = product.substr(0, split);
+    fraction = product.find_first_not_of('0', split) != std::string::npos;
   }
-  if (value > static_cast<u128>(kMaxNs)) {
+  if (integer.size() > 19) {
+    return std::nullopt;  // at least 10^19 ns
+  }
+  std::uint64_t value = 0;  // below 10^19: fits
+  for (const char c : integer) {
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  value += fraction ? 1 : 0;  // rounded up, never to zero
+  if (value > static_cast<std::uint64_t>(kMaxNs)) {
     return std::nullopt;
   }
   return static_cast<std::int64_t>(value);

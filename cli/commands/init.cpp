@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -22,6 +23,34 @@
 #include "sigkit_cli/commands.hpp"
 
 namespace sigkit::cli::detail {
+
+bool parse_proc_stat(std::string_view text, char& state, pid_t& pgrp) {
+  const auto paren = text.rfind(')');
+  if (paren == std::string_view::npos || paren + 2 >= text.size()) {
+    return false;
+  }
+  std::string_view rest = text.substr(paren + 2);  // "S ppid pgrp ..."
+  const char letter = rest.front();
+  long fields[2] = {0, 0};
+  for (long& field : fields) {
+    const auto space = rest.find(' ');
+    if (space == std::string_view::npos) {
+      return false;
+    }
+    rest.remove_prefix(space + 1);
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), field);
+    if (ec != std::errc{}) {
+      return false;
+    }
+  }
+  if (fields[1] < 0 || fields[1] > INT_MAX) {
+    return false;  // no process group: it was truncated to a pid_t (fuzz/proc_stat_fuzzer.cpp)
+  }
+  state = letter;
+  pgrp = static_cast<pid_t>(fields[1]);
+  return true;
+}
+
 namespace {
 
 // The whole (small) file, or nullopt.
@@ -46,33 +75,10 @@ std::optional<std::string> read_small_file(const std::string& path) {
   return text;
 }
 
-// From /proc/PID/stat: the state letter and the process group; false if unreadable. The
-// name field (in parentheses) may hold anything, so the fields are read after the last ')'.
+// From /proc/PID/stat: the state letter and the process group; false if unreadable.
 bool read_state_and_group(pid_t pid, char& state, pid_t& pgrp) {
   const auto text = read_small_file(fmt::format("/proc/{}/stat", pid));
-  if (!text) {
-    return false;
-  }
-  const auto paren = text->rfind(')');
-  if (paren == std::string::npos || paren + 2 >= text->size()) {
-    return false;
-  }
-  std::string_view rest = std::string_view(*text).substr(paren + 2);  // "S ppid pgrp ..."
-  state = rest.front();
-  long fields[2] = {0, 0};
-  for (long& field : fields) {
-    const auto space = rest.find(' ');
-    if (space == std::string_view::npos) {
-      return false;
-    }
-    rest.remove_prefix(space + 1);
-    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), field);
-    if (ec != std::errc{}) {
-      return false;
-    }
-  }
-  pgrp = static_cast<pid_t>(fields[1]);
-  return true;
+  return text && parse_proc_stat(*text, state, pgrp);
 }
 
 int open_pidfd(pid_t pid) noexcept { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }

@@ -5,8 +5,14 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 
 namespace sigkit::cli::detail {
+
+/// The state letter and the process group from the text of /proc/PID/stat; false if it is
+/// malformed. The name field (in parentheses) may hold anything, so the fields are read after
+/// the last ')'. Thread safety: safe. Signal safety: not async-signal-safe.
+bool parse_proc_stat(std::string_view text, char& state, pid_t& pgrp);
 
 /// The controlling terminal (/dev/tty), if the process has one.
 /// Thread safety: one object per thread. Signal safety: not async-signal-safe.

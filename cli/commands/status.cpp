@@ -207,6 +207,11 @@ process_status parse_proc_status(std::string_view text) {
   return p;
 }
 
+std::string status_json_text(const process_status& status, const std::vector<diagnosis>& findings,
+                             bool with_threads) {
+  return status_json(status, findings, with_threads).dump(2);
+}
+
 process_status read_process_status(pid_t pid) {
   const std::string path = fmt::format("/proc/{}/status", pid);
   const auto text = read_text(path);

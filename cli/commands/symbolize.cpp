@@ -75,6 +75,16 @@ bool is_build_id(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return is_hex(c); });
 }
 
+// A build-id as elf_build_id() gives it and .build-id directories name it: lowercase. A report
+// may spell it in capitals (found by fuzz/symbolize_report_fuzzer.cpp: they never matched).
+std::string lowercase_build_id(std::string_view id) {
+  std::string lower(id);
+  for (char& c : lower) {
+    c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+  }
+  return lower;
+}
+
 // "  #12 0x55d1c0a01279 /usr/bin/app+0x1279" (optionally " in name"). The module may contain
 // spaces: it ends at the first "+0x<hex>" that the end of the line or " in " follows.
 std::optional<report_frame> parse_text_frame(std::string_view line) {
@@ -126,7 +136,7 @@ std::optional<report_module> parse_text_module(std::string_view line) {
   if (id != "-" && !is_build_id(id)) return std::nullopt;
   report_module m;
   m.base = *base;
-  m.build_id = id == "-" ? "" : std::string(id);
+  m.build_id = id == "-" ? "" : lowercase_build_id(id);
   m.path = std::string(rest.substr(space2 + 1));
   return m;
 }
@@ -189,7 +199,7 @@ parsed_report parse_report(std::string_view text) {
             m.path = path.get<std::string>();
             m.base = *base;
             if (id.is_string() && is_build_id(id.get_ref<const std::string&>())) {
-              m.build_id = id.get<std::string>();
+              m.build_id = lowercase_build_id(id.get_ref<const std::string&>());
             }
             report.tables.back().push_back(std::move(m));
           }
@@ -684,9 +694,13 @@ int symbolize_command(const symbolize_options& options, std::ostream& out, std::
       throw cli_error(
           fmt::format("symbolize: cannot read {}: {}", quote(*options.file), std::strerror(errno)));
     }
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    std::ostringstream whole;
+    whole << in.rdbuf();
+    text = whole.str();
   } else {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    std::ostringstream whole;
+    whole << std::cin.rdbuf();
+    text = whole.str();
   }
   return symbolize_report(text, options, out, err);
 }

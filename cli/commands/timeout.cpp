@@ -7,6 +7,7 @@
 // "--opt value". Every error exits 125 (EXIT_CANCELED), as timeout's do.
 #include <fmt/format.h>
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -75,7 +76,8 @@ void print_help(std::ostream& out) {
 
 }  // namespace
 
-int timeout_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+std::optional<run_options> parse_timeout_args(const std::vector<std::string>& args,
+                                              std::ostream& out) {
   run_options options;
   options.gnu_timeout = true;
   options.grace = "0";  // timeout(1) sends no KILL unless -k says so
@@ -161,7 +163,7 @@ int timeout_command(const std::vector<std::string>& args, std::ostream& out, std
         usage_error(fmt::format("option '--{}' doesn't allow an argument", match->name));
       }
       if (apply(match->id, value)) {
-        return exit_ok;
+        return std::nullopt;
       }
       continue;
     }
@@ -194,7 +196,12 @@ int timeout_command(const std::vector<std::string>& args, std::ostream& out, std
   static_cast<void>(parse_duration(args[i], duration_syntax::timeout));
   options.timeout = args[i];
   options.command.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
-  return run_command(options, out, err);
+  return options;
+}
+
+int timeout_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const auto options = parse_timeout_args(args, out);
+  return options ? run_command(*options, out, err) : exit_ok;
 }
 
 }  // namespace sigkit::cli

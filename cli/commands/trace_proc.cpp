@@ -228,7 +228,8 @@ std::string quote_argument(std::string_view arg) {
     return quoted + "'";
   }
   // Bash's $'...': \\ and \' for themselves, \xHH for a control character or a byte that is
-  // not UTF-8, \uHHHH for an invisible control (C1, bidirectional). Unambiguous, and pasted
+  // not UTF-8, \uHHHH (\UHHHHHHHH above the BMP) for an invisible control (C1, bidirectional).
+  // Unambiguous, and pasted
   // into bash it gives the argument back.
   std::string quoted = "$'";
   for (std::size_t i = 0; i < arg.size();) {
@@ -241,7 +242,9 @@ std::string quote_argument(std::string_view arg) {
     } else if (n > 0) {
       quoted.append(arg.substr(i, n));
     } else if (any > 1) {
-      quoted += fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
+      // bash reads at most 4 hex digits after \u, 8 after \U.
+      quoted += cp > 0xFFFF ? fmt::format("\\U{:08x}", static_cast<unsigned>(cp))
+                            : fmt::format("\\u{:04x}", static_cast<unsigned>(cp));
       i += any;
       continue;
     } else {

@@ -45,6 +45,8 @@
 #include "sigkit/signal_set.hpp"
 #include "sigkit/subscribe.hpp"
 
+/// The Boost.Asio adapter (header-only, CMake target sigkit::asio): signals awaited as Asio
+/// asynchronous operations, and sigkit's deferred handlers run inside an io_context.
 namespace sigkit::asio {
 
 // Implementation, not part of the API reference:

@@ -17,6 +17,7 @@ class itimer_error : public std::system_error {
 /// Python's `KeyboardInterrupt`, thrown by default_int_handler. Deliberately not derived
 /// from std::exception, so `catch (const std::exception&)` does not swallow Ctrl-C.
 struct keyboard_interrupt {
+  /// "KeyboardInterrupt", as Python prints it.
   [[nodiscard]] const char* what() const noexcept { return "KeyboardInterrupt"; }
 };
 

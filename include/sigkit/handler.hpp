@@ -70,6 +70,7 @@ class handler {
   [[nodiscard]] bool empty() const noexcept { return kind_ == kind::none; }
   /// True for SIG_DFL / SIG_IGN.
   [[nodiscard]] bool is_default() const noexcept { return kind_ == kind::dfl; }
+  /// True for SIG_IGN.
   [[nodiscard]] bool is_ignore() const noexcept { return kind_ == kind::ign; }
   /// True for a callable (a deferred handler), of either kind.
   [[nodiscard]] bool is_callable() const noexcept {
@@ -82,6 +83,8 @@ class handler {
   /// Errors: whatever the callable throws; std::logic_error if not callable.
   void operator()(const siginfo& info) const;
 
+  /// Identity, not behaviour: true for copies of one handler, the same function pointer,
+  /// SIG_DFL and SIG_DFL, SIG_IGN and SIG_IGN, two "none"s.
   friend bool operator==(const handler& a, const handler& b) noexcept {
     return a.kind_ == b.kind_ && a.identity_ == b.identity_;
   }
@@ -144,7 +147,10 @@ void siginterrupt(int signalnum, bool flag);
 /// Errors: as signal().
 class scoped_handler {
  public:
+  /// Installs `h` for `signalnum` as signal() does, remembering the previous sigaction.
+  /// Errors: as signal().
   scoped_handler(int signalnum, handler h);
+  /// Restores the previous disposition exactly (never throws).
   ~scoped_handler();
   scoped_handler(const scoped_handler&) = delete;
   scoped_handler& operator=(const scoped_handler&) = delete;

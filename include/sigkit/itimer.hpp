@@ -15,8 +15,8 @@ namespace sigkit {
 
 /// An interval timer's state: time to the next expiry and the reload interval (Python's tuple).
 struct itimer_value {
-  std::chrono::duration<double> delay{};
-  std::chrono::duration<double> interval{};
+  std::chrono::duration<double> delay{};     ///< time to the next expiry (0: disarmed)
+  std::chrono::duration<double> interval{};  ///< reloaded after each expiry (0: fires once)
 };
 
 /// Arms SIGALRM after `seconds` (0 cancels); returns the seconds left on the previous alarm.

@@ -28,7 +28,10 @@ signal_set block(const signal_set& set) noexcept;
 /// Thread safety: use from one thread (masks are per thread). Signal safety: async-signal-safe.
 class scoped_block {
  public:
+  /// Blocks `set` in the calling thread (no checkpoint), remembering the previous mask.
   explicit scoped_block(const signal_set& set) noexcept;
+  /// Restores the previous mask exactly. Not a checkpoint: the handler of a signal this
+  /// unblocks runs at the next checkpoint.
   ~scoped_block();
   scoped_block(const scoped_block&) = delete;
   scoped_block& operator=(const scoped_block&) = delete;

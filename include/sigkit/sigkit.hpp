@@ -15,6 +15,11 @@
 #include "sigkit/version.hpp"
 #include "sigkit/wakeup.hpp"
 
+/// \namespace sigkit
+/// Everything sigkit declares: Python's `signal` module for C++ (same names, same deferred
+/// execution model, same errors), plus sender information, exact restoration of dispositions
+/// and no silent loss of queued signals. `sigkit::detail` is implementation, not API.
+
 // What exists only on POSIX systems (Python's signal module has none of it on Windows).
 #ifndef _WIN32
 #include "sigkit/event_loop.hpp"

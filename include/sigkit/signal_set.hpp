@@ -17,22 +17,29 @@ namespace sigkit {
 /// throwing ones (constructor from a list, insert) is async-signal-safe.
 class signal_set {
  public:
+  /// A forward iterator over the members, in ascending order; it yields `signum` by value.
+  /// Invalidated when the set it iterates is changed or destroyed.
   class iterator {
    public:
-    using iterator_category = std::forward_iterator_tag;
-    using value_type = signum;
-    using difference_type = std::ptrdiff_t;
-    using pointer = void;
-    using reference = signum;
+    using iterator_category = std::forward_iterator_tag;  ///< a forward iterator
+    using value_type = signum;                            ///< the members are `signum`s
+    using difference_type = std::ptrdiff_t;               ///< as for any iterator
+    using pointer = void;                                 ///< members are yielded by value
+    using reference = signum;                             ///< members are yielded by value
 
+    /// A singular iterator (only assignable and comparable).
     iterator() = default;
+    /// The member this iterator is at.
     signum operator*() const noexcept { return signum(signum::unchecked_t{}, n_); }
+    /// Moves to the next member (or to end()).
     iterator& operator++() noexcept;
+    /// Moves to the next member and returns the iterator as it was before.
     iterator operator++(int) noexcept {
       iterator old = *this;
       ++*this;
       return old;
     }
+    /// True if both are at the same member (or both at the end).
     friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.n_ == b.n_; }
 
    private:
@@ -55,6 +62,7 @@ class signal_set {
   /// Every signal that may be put in a set (the same as valid_signals()).
   static signal_set filled() noexcept;
 #ifndef _WIN32
+  /// The wrapped `sigset_t`, for calls into the OS. Signal safety: async-signal-safe.
   [[nodiscard]] const sigset_t& native() const noexcept { return set_; }
 #endif
 
@@ -63,20 +71,33 @@ class signal_set {
   /// Errors: std::invalid_argument for a number the OS reserves (glibc's 32 and 33; on
   /// Windows any number but the seven of valid_signals()).
   void insert(signum s);
+  /// Removes `s` (nothing happens if it is not a member).
   void erase(signum s) noexcept;
+  /// Removes every member.
   void clear() noexcept;
+  /// The number of members.
   [[nodiscard]] std::size_t size() const noexcept;
+  /// True if the set has no member.
   [[nodiscard]] bool empty() const noexcept;
 
+  /// The first member in ascending order (end() if the set is empty).
   [[nodiscard]] iterator begin() const noexcept;
+  /// Past the last member.
   [[nodiscard]] iterator end() const noexcept { return {this, NSIG}; }
 
+  /// True if both sets have the same members.
   friend bool operator==(const signal_set& a, const signal_set& b) noexcept;
+  /// The union: the signals in `a`, in `b` or in both.
   friend signal_set operator|(const signal_set& a, const signal_set& b) noexcept;
+  /// The intersection: the signals in both `a` and `b`.
   friend signal_set operator&(const signal_set& a, const signal_set& b) noexcept;
+  /// The difference: the signals in `a` that are not in `b`.
   friend signal_set operator-(const signal_set& a, const signal_set& b) noexcept;
+  /// Adds the members of `other` (union).
   signal_set& operator|=(const signal_set& other) noexcept { return *this = *this | other; }
+  /// Keeps only the members that are also in `other` (intersection).
   signal_set& operator&=(const signal_set& other) noexcept { return *this = *this & other; }
+  /// Removes the members of `other` (difference).
   signal_set& operator-=(const signal_set& other) noexcept { return *this = *this - other; }
 
  private:

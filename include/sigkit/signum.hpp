@@ -17,7 +17,9 @@ class signum {
   /// Validates `n`. Errors: std::invalid_argument unless 1 <= n < NSIG.
   signum(int n);  // NOLINT(google-explicit-constructor): implicit by contract
 
+  /// The signal number. Signal safety: async-signal-safe.
   [[nodiscard]] int number() const noexcept { return n_; }
+  /// The signal number, so that a signum can be passed where an int is expected.
   operator int() const noexcept { return n_; }  // NOLINT(google-explicit-constructor)
 
   /// Canonical name: "SIGINT", "SIGABRT", "SIGRTMIN+3", "SIGRTMAX-1", "SIG32".
@@ -29,9 +31,13 @@ class signum {
   /// Errors: std::invalid_argument for anything else (whitespace, signs, unknown names).
   static signum from_name(std::string_view text);
 
+  /// Compares the numbers.
   friend bool operator==(signum a, signum b) noexcept { return a.n_ == b.n_; }
+  /// Orders by number.
   friend std::strong_ordering operator<=>(signum a, signum b) noexcept { return a.n_ <=> b.n_; }
+  /// Compares the number with a plain int.
   friend bool operator==(signum a, int b) noexcept { return a.n_ == b; }
+  /// Orders the number against a plain int.
   friend std::strong_ordering operator<=>(signum a, int b) noexcept { return a.n_ <=> b; }
 
  private:

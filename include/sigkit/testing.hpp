@@ -3,6 +3,8 @@
 
 #include "sigkit/siginfo.hpp"
 
+/// Test support: deliveries injected without sending a signal, for deterministic tests of
+/// code that handles signals.
 namespace sigkit::testing {
 
 /// Records one delivery of `info.signo` exactly as if the OS had delivered it with these

@@ -20,6 +20,8 @@
 #include "sigkit/dispatch.hpp"
 #include "sigkit/event_loop.hpp"
 
+/// The libuv adapter (header-only, CMake target sigkit::uv): sigkit's deferred handlers run
+/// inside a uv_loop_t.
 namespace sigkit::uv {
 
 // Implementation, not part of the API reference:

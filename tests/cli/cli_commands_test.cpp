@@ -341,6 +341,26 @@ TEST(StatusCommandTest, DefaultsToTheParent) {
   EXPECT_THAT(out.str(), StartsWith("process " + std::to_string(::getppid()) + " ("));
 }
 
+// status_json_text() is what `status --json` prints for one process (fuzz/proc_status_fuzzer
+// checks it parses back); a name that is not UTF-8 is written as printable() makes it.
+TEST(StatusJsonTest, OneProcessParsesBackWithPrintableNames) {
+  cli::process_status p;
+  p.pid = 42;
+  p.name = "bad\xff\xfename";
+  p.caught = 0x4002;
+  p.threads.push_back({43, "w\xc3", 0x200, 0x200});
+  const std::vector<cli::diagnosis> findings{{"pending", SIGUSR1, "SIGUSR1 is pending"}};
+  const auto doc = nlohmann::json::parse(cli::status_json_text(p, findings, true));
+  EXPECT_EQ(doc.at("pid"), 42);
+  EXPECT_EQ(doc.at("name"), cli::printable(p.name));
+  EXPECT_EQ(doc.at("caught"), nlohmann::json::array({"SIGINT", "SIGTERM"}));
+  EXPECT_EQ(doc.at("masks").at("SigCgt"), "0000000000004002");
+  EXPECT_EQ(doc.at("threads").at(0).at("name"), cli::printable("w\xc3"));
+  EXPECT_EQ(doc.at("threads").at(0).at("pending"), nlohmann::json::array({"SIGUSR1"}));
+  EXPECT_EQ(doc.at("diagnoses").at(0).at("signal"), "SIGUSR1");
+  EXPECT_FALSE(nlohmann::json::parse(cli::status_json_text(p, {}, false)).contains("threads"));
+}
+
 // ---- send and wait ------------------------------------------------------------------------
 
 child_process start_waiter(const cli::wait_options& options) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../../cli/commands/run_detail.hpp"
 #include "sigkit_cli/commands.hpp"
 
 // glibc's newlocale() leaks the search path it builds from LOCPATH (argz, never freed), which
@@ -138,6 +139,19 @@ TEST(GnuDurationTest, SpellingsOfOneDurationAgreeExactly) {
       EXPECT_EQ(ns_of(spelling), ns) << spelling;
     }
   }
+}
+
+// Found by fuzz/parse_duration_fuzzer.cpp: with more than 35 significant digits the dropped
+// ones were only rounded up by 1 before the unit's factor, so minutes, hours and days could
+// come out a nanosecond short. 0.1000000000888...h is 360.0000003200...0036 s: 360000000321 ns.
+TEST(GnuDurationTest, EveryDigitCountsInEveryUnit) {
+  const char* hours = "0.100000000088888888888888888888888889999999998880001h";
+  const char* seconds = "360.000000320000000000000000000000003999999995968003600";
+  EXPECT_EQ(ns_of(hours), 360'000'000'321);
+  EXPECT_EQ(ns_of(seconds), 360'000'000'321);
+  EXPECT_EQ(ns_of("0.99999999999999999999999999999999999999999m"), 60'000'000'000);
+  EXPECT_EQ(ns_of("0.00000000000000000000000000000000000000001d"), 1);
+  EXPECT_EQ(ns_of("1" + std::string(60, '0') + "e-60d"), 86'400'000'000'000);
 }
 
 // Property test (the invariants the fuzz target checks, on random inputs): a parsed duration
@@ -302,6 +316,22 @@ TEST(QuoteTest, PrintErrorIsOneLine) {
   std::ostringstream err;
   cli::print_error(err, "bad\nsecond line\x1b[31m");
   EXPECT_EQ(err.str(), "sigkit: bad\\nsecond line\\x1b[31m\n");
+}
+
+// /proc/PID/stat for `run --init`: the fields after the last ')' (a name may hold anything).
+// A process group outside pid_t was truncated into one (fuzz/proc_stat_fuzzer.cpp).
+TEST(ProcStatParseTest, StateAndGroupAfterTheLastParenthesis) {
+  char state = 0;
+  pid_t pgrp = 0;
+  ASSERT_TRUE(cli::detail::parse_proc_stat("42 (a) b (c)) R 1 43 42 0", state, pgrp));
+  EXPECT_EQ(state, 'R');
+  EXPECT_EQ(pgrp, 43);
+  ASSERT_TRUE(cli::detail::parse_proc_stat("2 (kthreadd) S 0 0 0 0", state, pgrp));
+  EXPECT_EQ(pgrp, 0);
+  EXPECT_FALSE(cli::detail::parse_proc_stat("5 (x) S 1 4294967338 5", state, pgrp));
+  EXPECT_FALSE(cli::detail::parse_proc_stat("5 (x) S 1 -3 5", state, pgrp));
+  EXPECT_FALSE(cli::detail::parse_proc_stat("1 (x) S", state, pgrp));
+  EXPECT_FALSE(cli::detail::parse_proc_stat("1 x S 1 2", state, pgrp));
 }
 
 }  // namespace

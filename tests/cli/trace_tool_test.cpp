@@ -127,7 +127,9 @@ traced_run trace_scenario(const std::string& scenario, std::vector<std::string> 
 
 char state_of(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::ostringstream content;
+  content << stat.rdbuf();
+  const std::string text = std::move(content).str();
   const auto close = text.rfind(") ");
   return close == std::string::npos ? '?' : text[close + 2];
 }

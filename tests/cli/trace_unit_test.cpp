@@ -107,6 +107,9 @@ TEST(TraceQuoteTest, QuotesAsAShellWouldNeed) {
   EXPECT_EQ(quote_argument("it's\t\\"), "$'it\\'s\\x09\\\\'");
   EXPECT_EQ(quote_argument("caf\xc3\xa9"), "'caf\xc3\xa9'");        // UTF-8 stays
   EXPECT_EQ(quote_argument("bad\xff"), "$'bad\\xff'");              // not UTF-8: escaped
+  // An invisible control (here U+061C, ARABIC LETTER MARK) among bytes that are not UTF-8:
+  // bash's \u with all four digits (found by the trace_proc fuzz target).
+  EXPECT_EQ(quote_argument("\x97\xd8\x9c\xff"), "$'\\x97\\u061c\\xff'");
   EXPECT_EQ(quote_argument("\xed\xa0\x80"), "$'\\xed\\xa0\\x80'");  // a surrogate is not UTF-8
   EXPECT_EQ(quote_argument("\xc0\xaf"), "$'\\xc0\\xaf'");           // overlong
   EXPECT_EQ(quote_argument("a\xe2\x80\xae"

@@ -763,6 +763,23 @@ TEST(FaulthandlerParseTest, JsonLinesAndSeveralReports) {
   EXPECT_FALSE(parsed.frames[1].exact);
 }
 
+// Found by fuzz/symbolize_report_fuzzer.cpp: a build-id in capitals was kept as written, so
+// it matched neither elf_build_id() of the module nor its .build-id/xx/... debug file.
+TEST(FaulthandlerParseTest, BuildIdsAreLowercase) {
+  const auto text = sigkit::cli::parse_report(
+      "Modules (base, build-id, path):\n"
+      "  0x55d1c0a00000 3F2A9C01 /opt/app\n");
+  ASSERT_EQ(text.tables.size(), 1U);
+  ASSERT_EQ(text.tables[0].size(), 1U);
+  EXPECT_EQ(text.tables[0][0].build_id, "3f2a9c01");
+  const auto lines =
+      sigkit::cli::parse_report(R"({"type":"module","path":"/a","base":"0x4f00","build_id":"ABcd"})"
+                                "\n");
+  ASSERT_EQ(lines.tables.size(), 1U);
+  ASSERT_EQ(lines.tables[0].size(), 1U);
+  EXPECT_EQ(lines.tables[0][0].build_id, "abcd");
+}
+
 TEST(FaulthandlerParseTest, MalformedInputNeverThrows) {
   const std::vector<std::string> inputs{"",
                                         "\n\n",

@@ -180,6 +180,12 @@ struct diagnosis {
 std::vector<diagnosis> diagnose(const process_status& now, const process_status* earlier = nullptr,
                                 std::chrono::duration<double> interval = {});
 
+/// The JSON object that `sigkit status --json` prints for one process (one element of its
+/// array): pid, name, thread_count, the names in each mask, "masks" (each in hex as in /proc),
+/// "threads" (only if `with_threads`) and "diagnoses".
+std::string status_json_text(const process_status& status, const std::vector<diagnosis>& findings,
+                             bool with_threads);
+
 struct status_options {
   std::vector<std::string> pids;  ///< empty: the parent process (the shell)
   bool threads = false;
@@ -274,6 +280,14 @@ run_outcome run_child(const run_options& options, std::ostream& err);
 /// run_child(), then the JSON record if asked, then ends the way the child did: returns the
 /// exit status, or dies by the child's signal (exits 128 + N where that cannot work: PID 1).
 int run_command(const run_options& options, std::ostream& out, std::ostream& err);
+
+/// The command line of `sigkit timeout` (`args` follows "timeout") as the options run_command()
+/// takes, with GNU timeout's exact grammar (getopt_long "+fk:ps:v"); nullopt after printing
+/// --help or --version on `out`. Starts nothing. Thread safety: safe. Signal safety: not
+/// async-signal-safe. Errors: cli_error for a usage error (run_app exits 125 for it, as
+/// timeout(1) does).
+std::optional<run_options> parse_timeout_args(const std::vector<std::string>& args,
+                                              std::ostream& out);
 
 /// `sigkit timeout [OPTION]... DURATION COMMAND [ARG]...` with GNU timeout's exact grammar
 /// (getopt_long "+fk:ps:v", --help, --version); `args` follows "timeout". Returns the exit
