@@ -539,7 +539,11 @@ TEST(TraceToolTest, AnotherUsersProcessIsExplained) {
   }
   child_process target = start_target("wait");
   const std::string pid = std::to_string(target.pid);
+  // A coverage build's counters cannot be written to the build tree by another user (gcov
+  // would add a line to stderr per file): that user's go to a directory of its own.
+  const std::string gcov_prefix = "/tmp/sigkit-gcov-uid65534-" + std::to_string(::getpid());
   child_process trace = sigkit_cli_test::spawn([&]() -> int {
+    ::setenv("GCOV_PREFIX", gcov_prefix.c_str(), 1);
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
       return 98;
     }
