@@ -347,6 +347,30 @@ TEST(ShutdownTest, AtMostSixteenLiveAtOnce) {
   EXPECT_NO_THROW(sigkit::shutdown({.signals = {SIGUSR2}}));
 }
 
+// A fork child inherits the parent's shutdown but not its thread: the child's first delivery
+// requests its own stop (the thread comes back at the next checkpoint), the second ends the
+// child by the signal, and the parent sees nothing of either.
+TEST(ShutdownTest, AForkChildStopsAndEscalatesOnItsOwn) {
+  SKIP_THREADS_AFTER_FORK_UNDER_TSAN();  // the child starts its own sigkit thread
+  const sigkit::shutdown sd({.signals = {SIGUSR1}});
+  const int status = sigkit_test::run_in_child([&] {
+    if (sd.requested()) return 1;
+    if (::kill(::getpid(), SIGUSR1) != 0) return 2;
+    sigkit::check_signals();
+    if (!sd.requested()) return 3;  // recorded in signal context
+    const std::stop_token token = sd.token();
+    for (int i = 0; i < 5000 && !token.stop_requested(); ++i) std::this_thread::sleep_for(1ms);
+    if (!token.stop_requested()) return 6;  // the child's own sigkit thread requested it
+    if (!sd.reason() || sd.reason()->signo != SIGUSR1 || sd.reason()->pid != ::getpid()) return 4;
+    ::kill(::getpid(), SIGUSR1);  // the second delivery: dies by it from signal context
+    for (int i = 0; i < 5000; ++i) std::this_thread::sleep_for(1ms);
+    return 5;
+  });
+  EXPECT_TRUE(killed_by(status, SIGUSR1)) << sigkit_test::describe_status(status);
+  sigkit::check_signals();
+  EXPECT_FALSE(sd.requested());
+}
+
 TEST(ShutdownTest, AProgramThatDoesNotUseItStartsNoThread) {
   {
     auto sub = sigkit::subscribe({SIGUSR1}, [](int) {});

@@ -32,9 +32,14 @@
 // races are checked in the dev and asan-ubsan presets.
 #define SKIP_EXACT_ASYNC_COUNTS_UNDER_TSAN() \
   GTEST_SKIP() << "TSan defers asynchronous signals and may lose one under load"
+// TSan ends a child of a multi-threaded process that starts a thread ("starting new threads
+// after multi-threaded fork is not supported").
+#define SKIP_THREADS_AFTER_FORK_UNDER_TSAN() \
+  GTEST_SKIP() << "TSan does not support starting threads after a multi-threaded fork"
 #else
 #define SKIP_QUEUED_DELIVERIES_UNDER_TSAN() static_cast<void>(0)
 #define SKIP_EXACT_ASYNC_COUNTS_UNDER_TSAN() static_cast<void>(0)
+#define SKIP_THREADS_AFTER_FORK_UNDER_TSAN() static_cast<void>(0)
 #endif
 
 namespace sigkit_test {
