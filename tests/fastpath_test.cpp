@@ -421,6 +421,62 @@ TEST(FastPathTest, ChildProcessesStartWithTheUsersMask) {
   EXPECT_NE(sigblk(::getpid()) & bit(SIGUSR1), 0U);  // the parent keeps the fast path
 }
 
+// What `grep SigBlk /proc/self/status` prints when started by one of the interposed exec
+// functions in a fork child (variant 0..6) or by posix_spawn (variant 7).
+std::string sigblk_line_after_exec(int variant) {
+  int out[2];
+  if (::pipe(out) != 0) return "pipe failed";
+  char grep_name[] = "grep";
+  char pattern[] = "SigBlk";
+  char file[] = "/proc/self/status";
+  char* const argv[] = {grep_name, pattern, file, nullptr};
+  pid_t pid = -1;
+  if (variant == 7) {
+    posix_spawn_file_actions_t actions;
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    if (::posix_spawn(&pid, "/bin/grep", &actions, nullptr, argv, environ) != 0) pid = -1;
+    ::posix_spawn_file_actions_destroy(&actions);
+  } else {
+    pid = ::fork();
+    if (pid == 0) {
+      ::dup2(out[1], 1);
+      switch (variant) {
+        case 0: ::execv("/bin/grep", argv); break;
+        case 1: ::execvp("grep", argv); break;
+        case 2: ::execve("/bin/grep", argv, environ); break;
+        case 3: ::execvpe("grep", argv, environ); break;
+        case 4: ::execl("/bin/grep", "grep", "SigBlk", "/proc/self/status", nullptr); break;
+        case 5: ::execlp("grep", "grep", "SigBlk", "/proc/self/status", nullptr); break;
+        default: ::execle("/bin/grep", "grep", "SigBlk", "/proc/self/status", nullptr, environ);
+      }
+      ::_exit(127);
+    }
+  }
+  ::close(out[1]);
+  std::string text;
+  char buf[256];
+  ssize_t n = 0;
+  while ((n = ::read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  ::close(out[0]);
+  if (pid > 0) ::waitpid(pid, nullptr, 0);
+  return text;
+}
+
+TEST(FastPathTest, EveryExecFunctionAndPosixSpawnStartTheProgramWithTheUsersMask) {
+  sigkit::signal(SIGUSR1, [](int) {});
+  static_cast<void>(sigkit::notify_fd());
+  const sigkit::scoped_block user({SIGHUP});
+  ASSERT_NE(sigblk(::getpid()) & bit(SIGUSR1), 0U);  // the fast path blocks it here
+  const char* names[] = {"execv",  "execvp", "execve", "execvpe",
+                         "execl", "execlp", "execle", "posix_spawn"};
+  for (int variant = 0; variant < 8; ++variant) {
+    const std::string text = sigblk_line_after_exec(variant);
+    EXPECT_EQ(sigblk_of_output(text) & (bit(SIGUSR1) | bit(SIGHUP)), bit(SIGHUP))
+        << names[variant] << ": " << text;
+  }
+}
+
 TEST(FastPathTest, AForkChildTakesTheFastPathAgainAtItsFirstCheckpoint) {
   int calls = 0;
   sigkit::signal(SIGUSR1, [&](int) { ++calls; });
