@@ -97,9 +97,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     SIGKIT_FUZZ_CHECK(j.at("address") == std::string(hex), input, line);
   }
   if (r.sender_pid) {
-    SIGKIT_FUZZ_CHECK(j.at("sender").at("pid") == *r.sender_pid &&
-                          j.at("sender").at("uid") == *r.sender_uid,
-                      input, line);
+    SIGKIT_FUZZ_CHECK(
+        j.at("sender").at("pid") == *r.sender_pid && j.at("sender").at("uid") == *r.sender_uid,
+        input, line);
     const std::size_t args = r.sender ? r.sender->cmdline.size() : 0;
     SIGKIT_FUZZ_CHECK(args == 0 ? j.at("sender").at("cmdline").is_null()
                                 : j.at("sender").at("cmdline").size() == args,

@@ -442,13 +442,26 @@ std::string sigblk_line_after_exec(int variant) {
     if (pid == 0) {
       ::dup2(out[1], 1);
       switch (variant) {
-        case 0: ::execv("/bin/grep", argv); break;
-        case 1: ::execvp("grep", argv); break;
-        case 2: ::execve("/bin/grep", argv, environ); break;
-        case 3: ::execvpe("grep", argv, environ); break;
-        case 4: ::execl("/bin/grep", "grep", "SigBlk", "/proc/self/status", nullptr); break;
-        case 5: ::execlp("grep", "grep", "SigBlk", "/proc/self/status", nullptr); break;
-        default: ::execle("/bin/grep", "grep", "SigBlk", "/proc/self/status", nullptr, environ);
+        case 0:
+          ::execv("/bin/grep", argv);
+          break;
+        case 1:
+          ::execvp("grep", argv);
+          break;
+        case 2:
+          ::execve("/bin/grep", argv, environ);
+          break;
+        case 3:
+          ::execvpe("grep", argv, environ);
+          break;
+        case 4:
+          ::execl("/bin/grep", "grep", "SigBlk", "/proc/self/status", nullptr);
+          break;
+        case 5:
+          ::execlp("grep", "grep", "SigBlk", "/proc/self/status", nullptr);
+          break;
+        default:
+          ::execle("/bin/grep", "grep", "SigBlk", "/proc/self/status", nullptr, environ);
       }
       ::_exit(127);
     }
@@ -468,7 +481,7 @@ TEST(FastPathTest, EveryExecFunctionAndPosixSpawnStartTheProgramWithTheUsersMask
   static_cast<void>(sigkit::notify_fd());
   const sigkit::scoped_block user({SIGHUP});
   ASSERT_NE(sigblk(::getpid()) & bit(SIGUSR1), 0U);  // the fast path blocks it here
-  const char* names[] = {"execv",  "execvp", "execve", "execvpe",
+  const char* names[] = {"execv", "execvp", "execve", "execvpe",
                          "execl", "execlp", "execle", "posix_spawn"};
   for (int variant = 0; variant < 8; ++variant) {
     const std::string text = sigblk_line_after_exec(variant);

@@ -16,9 +16,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdint>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -463,7 +463,7 @@ TEST(FaulthandlerDeathTest, AChainedHandlerSeesTheOriginalSiginfo) {
     ::sigemptyset(&previous.sa_mask);
     ::sigaction(SIGSEGV, &previous, nullptr);
     fh::enable(out.fd(), false);
-    volatile std::uintptr_t address = 0x18;  // the optimiser must not see the constant
+    volatile std::uintptr_t address = 0x18;         // the optimiser must not see the constant
     *reinterpret_cast<volatile int*>(address) = 1;  // NOLINT(performance-no-int-to-ptr)
     return 0;
   });

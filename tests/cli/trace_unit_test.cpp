@@ -105,8 +105,8 @@ TEST(TraceQuoteTest, QuotesAsAShellWouldNeed) {
   EXPECT_EQ(quote_argument("a\\x10"), "'a\\x10'");  // printable: literal, in single quotes
   EXPECT_EQ(quote_argument("a\nb"), "$'a\\x0ab'");
   EXPECT_EQ(quote_argument("it's\t\\"), "$'it\\'s\\x09\\\\'");
-  EXPECT_EQ(quote_argument("caf\xc3\xa9"), "'caf\xc3\xa9'");        // UTF-8 stays
-  EXPECT_EQ(quote_argument("bad\xff"), "$'bad\\xff'");              // not UTF-8: escaped
+  EXPECT_EQ(quote_argument("caf\xc3\xa9"), "'caf\xc3\xa9'");  // UTF-8 stays
+  EXPECT_EQ(quote_argument("bad\xff"), "$'bad\\xff'");        // not UTF-8: escaped
   // An invisible control (here U+061C, ARABIC LETTER MARK) among bytes that are not UTF-8:
   // bash's \u with all four digits (found by the trace_proc fuzz target).
   EXPECT_EQ(quote_argument("\x97\xd8\x9c\xff"), "$'\\x97\\u061c\\xff'");
