@@ -60,6 +60,16 @@ std::uint64_t sigblk_of_output(const std::string& out) {
   return std::stoull(out.substr(pos + 7), nullptr, 16);
 }
 
+// Everything readable from fd until end of file; closes fd.
+std::string read_to_end(int fd) {
+  std::string text;
+  char buf[256];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return text;
+}
+
 bool readable(int fd, int timeout_ms = 0) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, timeout_ms) == 1;
@@ -403,11 +413,7 @@ TEST(FastPathTest, ChildProcessesStartWithTheUsersMask) {
   pid_t pid = 0;
   ASSERT_EQ(::posix_spawnp(&pid, "grep", &actions, nullptr, const_cast<char**>(argv), environ), 0);
   ::close(out[1]);
-  std::string text;
-  char buf[256];
-  ssize_t n = 0;
-  while ((n = ::read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  ::close(out[0]);
+  const std::string text = read_to_end(out[0]);
   ::waitpid(pid, nullptr, 0);
   ::posix_spawn_file_actions_destroy(&actions);
   EXPECT_EQ(sigblk_of_output(text) & wanted, expected) << text;
@@ -467,11 +473,7 @@ std::string sigblk_line_after_exec(int variant) {
     }
   }
   ::close(out[1]);
-  std::string text;
-  char buf[256];
-  ssize_t n = 0;
-  while ((n = ::read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  ::close(out[0]);
+  const std::string text = read_to_end(out[0]);
   if (pid > 0) ::waitpid(pid, nullptr, 0);
   return text;
 }
