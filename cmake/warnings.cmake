@@ -12,7 +12,8 @@ function(sigkit_set_warnings target)
     # they are not (GCC bug 80635); keep the warning, never fail the build on it.
     $<$<AND:$<BOOL:${SIGKIT_WERROR}>,$<CXX_COMPILER_ID:GNU>>:-Wno-error=maybe-uninitialized>
     # The same for its -O2 -Wnull-dereference and -Wrestrict reports inside libstdc++'s own
-    # streambuf iterators and string concatenation (GCC bugs 105329, 105651): seen, not fatal.
+    # streambuf iterators and string concatenation (for -Wrestrict: GCC bug 105329): seen, not
+    # fatal. sigkit's own code is clean of both.
     $<$<AND:$<BOOL:${SIGKIT_WERROR}>,$<CXX_COMPILER_ID:GNU>>:-Wno-error=null-dereference>
     $<$<AND:$<BOOL:${SIGKIT_WERROR}>,$<CXX_COMPILER_ID:GNU>>:-Wno-error=restrict>)
 endfunction()
