@@ -53,31 +53,9 @@ bool parse_proc_stat(std::string_view text, char& state, pid_t& pgrp) {
 
 namespace {
 
-// The whole (small) file, or nullopt.
-std::optional<std::string> read_small_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return std::nullopt;
-  }
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      break;
-    }
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return text;
-}
-
 // From /proc/PID/stat: the state letter and the process group; false if unreadable.
 bool read_state_and_group(pid_t pid, char& state, pid_t& pgrp) {
-  const auto text = read_small_file(fmt::format("/proc/{}/stat", pid));
+  const auto text = read_proc_file(fmt::format("/proc/{}/stat", pid));
   return text && parse_proc_stat(*text, state, pgrp);
 }
 
@@ -132,7 +110,7 @@ bool own_group_orphaned() noexcept {
 
 bool stops_by_default(pid_t pid, int signo) noexcept {
   try {
-    const auto text = read_small_file(fmt::format("/proc/{}/status", pid));
+    const auto text = read_proc_file(fmt::format("/proc/{}/status", pid));
     if (!text) {
       return false;
     }
@@ -145,7 +123,7 @@ bool stops_by_default(pid_t pid, int signo) noexcept {
 }
 
 std::string process_name(pid_t pid) {
-  auto text = read_small_file(fmt::format("/proc/{}/comm", pid));
+  auto text = read_proc_file(fmt::format("/proc/{}/comm", pid));
   if (!text) {
     return "?";
   }

@@ -23,34 +23,6 @@ using json = nlohmann::ordered_json;
 
 std::uint64_t bit(int signo) { return std::uint64_t{1} << (signo - 1); }
 
-// The whole file, or nullopt with errno set.
-std::optional<std::string> read_text(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return std::nullopt;
-  }
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      const int saved = errno;
-      ::close(fd);
-      errno = saved;
-      return std::nullopt;
-    }
-    if (n == 0) {
-      break;
-    }
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return text;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
     s.remove_prefix(1);
@@ -176,6 +148,33 @@ void print_status(const process_status& p, const std::vector<diagnosis>& finding
 
 }  // namespace
 
+std::optional<std::string> read_proc_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return std::nullopt;
+  }
+  std::string text;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      const int saved = errno;
+      ::close(fd);
+      errno = saved;
+      return std::nullopt;
+    }
+    if (n == 0) {
+      break;
+    }
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
 process_status parse_proc_status(std::string_view text) {
   process_status p;
   while (!text.empty()) {
@@ -214,7 +213,7 @@ std::string status_json_text(const process_status& status, const std::vector<dia
 
 process_status read_process_status(pid_t pid) {
   const std::string path = fmt::format("/proc/{}/status", pid);
-  const auto text = read_text(path);
+  const auto text = read_proc_file(path);
   if (!text) {
     const int error = errno;
     if (error == ENOENT || error == ESRCH) {
@@ -225,7 +224,7 @@ process_status read_process_status(pid_t pid) {
   process_status p = parse_proc_status(*text);
   p.pid = pid;
   for (const pid_t tid : list_tasks(pid)) {
-    const auto task = read_text(fmt::format("/proc/{}/task/{}/status", pid, tid));
+    const auto task = read_proc_file(fmt::format("/proc/{}/task/{}/status", pid, tid));
     if (!task) {
       continue;  // the thread ended meanwhile
     }

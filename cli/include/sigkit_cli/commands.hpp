@@ -159,6 +159,10 @@ struct process_status {
   std::vector<thread_status> threads;  ///< every thread (read_process_status fills it)
 };
 
+/// The whole text of a /proc (or any small) file, or nullopt (errno set) if it cannot be read.
+/// Thread safety: safe. Signal safety: not async-signal-safe. Errors: none (nullopt).
+std::optional<std::string> read_proc_file(const std::string& path);
+
 /// Parses the text of a /proc/PID/status file (fields it lacks stay 0). Errors: cli_error
 /// for a malformed signal mask.
 process_status parse_proc_status(std::string_view text);

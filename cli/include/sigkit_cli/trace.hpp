@@ -65,9 +65,7 @@ std::string format_cmdline(const std::vector<std::string>& args, std::size_t lim
 
 // ---- /proc, read -----------------------------------------------------------------------------
 
-/// The whole text of a /proc file, or nullopt (errno set) if it cannot be read.
-/// Thread safety: safe. Signal safety: not async-signal-safe. Errors: none (nullopt).
-std::optional<std::string> read_proc_file(const std::string& path);
+/// (`read_proc_file()` is in commands.hpp, shared with `status` and `run --init`.)
 
 /// A process as /proc shows it at one moment.
 struct process_info {
