@@ -820,7 +820,8 @@ TEST(FaulthandlerParseTest, SymbolizeReportsAMissingModuleAndGoesOn) {
   sigkit::cli::symbolize_options options;
   EXPECT_EQ(sigkit::cli::symbolize_report(report, options, out, err), 1);
   EXPECT_EQ(out.str(), report) << "the lines pass through unchanged";
-  EXPECT_NE(err.str().find("sigkit: symbolize: '/nonexistent/module': not found"), std::string::npos)
+  EXPECT_NE(err.str().find("sigkit: symbolize: '/nonexistent/module': not found"),
+            std::string::npos)
       << err.str();
 }
 

@@ -25,6 +25,14 @@ double now_seconds() {
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
+// SIGKILL to the child and to the process group it made for itself (setpgid in both parent and
+// child, so the group exists before the parent can get here). Never any other group: if the
+// child's group is not its own (yet), only the child is killed.
+void kill_child_and_its_group(pid_t pid) {
+  if (::getpgid(pid) == pid && pid != ::getpgrp()) ::killpg(pid, SIGKILL);
+  ::kill(pid, SIGKILL);
+}
+
 }  // namespace
 
 run_result run_program(const std::vector<std::string>& argv, const run_options& options) {
@@ -39,6 +47,7 @@ run_result run_program(const std::vector<std::string>& argv, const run_options& 
   const double start = now_seconds();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid > 0) ::setpgid(pid, pid);  // as the child does: no window before its group exists
   if (pid == 0) {
     ::setpgid(0, 0);  // its own group: a runaway child can be killed with everything it made
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(126);
@@ -77,8 +86,7 @@ run_result run_program(const std::vector<std::string>& argv, const run_options& 
     const double left = deadline - now_seconds();
     if (left <= 0) {
       result.timed_out = true;
-      ::kill(-pid, SIGKILL);
-      ::kill(pid, SIGKILL);
+      kill_child_and_its_group(pid);
       break;
     }
     pollfd fds[2] = {{out_open ? out_pipe[0] : -1, POLLIN, 0},
@@ -105,14 +113,13 @@ run_result run_program(const std::vector<std::string>& argv, const run_options& 
     }
     if (now_seconds() > deadline + 1) {
       result.timed_out = true;
-      ::kill(-pid, SIGKILL);
-      ::kill(pid, SIGKILL);
+      kill_child_and_its_group(pid);
     }
     timespec pause{0, 1'000'000};
     ::nanosleep(&pause, nullptr);
   }
   result.seconds = now_seconds() - start;
-  ::kill(-pid, SIGKILL);  // anything the child left in its group
+  if (::getpgrp() != pid) ::killpg(pid, SIGKILL);  // anything the child left in its own group
   ::close(out_pipe[0]);
   ::close(err_pipe[0]);
   return result;
